@@ -1,0 +1,194 @@
+//! Showing API validation errors next to the fields they concern. Validation itself lives in
+//! the API; the form only places each message: `links.0.url` belongs under the `links` field,
+//! anything the form does not know goes into a summary at the top.
+
+use crate::api::client::ApiError;
+use leptos::prelude::*;
+
+/// The last error of a form submission and the fields the form shows.
+#[derive(Clone, Copy)]
+pub struct FormErrors {
+    pub error: RwSignal<Option<ApiError>>,
+    fields: &'static [&'static str],
+}
+
+/// `links.0.url` → `links`: nested errors are shown under their top-level field.
+fn top_level(field: &str) -> &str {
+    field.split(['.', '[']).next().unwrap_or(field)
+}
+
+impl FormErrors {
+    pub fn new(fields: &'static [&'static str]) -> Self {
+        FormErrors {
+            error: RwSignal::new(None),
+            fields,
+        }
+    }
+
+    /// Every `(field, message)` of the error, the main one first, without repeats.
+    fn all(error: &ApiError) -> Vec<(Option<String>, String)> {
+        let mut out = vec![(error.error.field.clone(), error.error.message.clone())];
+        for d in &error.error.details {
+            let item = (Some(d.field.clone()), d.message.clone());
+            if !out.contains(&item) {
+                out.push(item);
+            }
+        }
+        out
+    }
+
+    /// Messages for one of the form's fields.
+    pub fn for_field(&self, field: &'static str) -> Vec<String> {
+        self.error.with(|e| {
+            e.as_ref()
+                .map(|e| {
+                    Self::all(e)
+                        .into_iter()
+                        .filter(|(f, _)| f.as_deref().map(top_level) == Some(field))
+                        .map(|(_, m)| m)
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+    }
+
+    /// Messages that belong to no field of the form (conflicts, unknown fields, transport).
+    pub fn unplaced(&self) -> Vec<String> {
+        let fields = self.fields;
+        self.error.with(|e| {
+            e.as_ref()
+                .map(|e| {
+                    Self::all(e)
+                        .into_iter()
+                        .filter(|(f, _)| {
+                            !f.as_deref().is_some_and(|f| fields.contains(&top_level(f)))
+                        })
+                        .map(|(_, m)| m)
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+    }
+
+    pub fn has(&self, field: &'static str) -> bool {
+        !self.for_field(field).is_empty()
+    }
+
+    /// Attributes for an input: `aria-invalid` and `aria-describedby` pointing at its error.
+    pub fn invalid(&self, field: &'static str) -> impl Fn() -> Option<&'static str> + Send + Sync {
+        let this = *self;
+        move || this.has(field).then_some("true")
+    }
+
+    /// `aria-describedby`: the field's hint (when it has one) and its error (while it has one).
+    pub fn described_by(
+        &self,
+        field: &'static str,
+        hint: bool,
+    ) -> impl Fn() -> Option<String> + Send + Sync {
+        let this = *self;
+        move || {
+            let ids: Vec<String> = [
+                hint.then(|| format!("{field}-hint")),
+                this.has(field).then(|| format!("{field}-error")),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    }
+}
+
+/// `<p class="field-error" id="{field}-error" role="alert">`, present only while the field has
+/// an error.
+#[component]
+pub fn FieldError(errors: FormErrors, field: &'static str) -> impl IntoView {
+    move || {
+        let messages = errors.for_field(field);
+        (!messages.is_empty()).then(|| {
+            view! {
+                <p class="field-error" id=format!("{field}-error") role="alert">
+                    {messages.join(" ")}
+                </p>
+            }
+        })
+    }
+}
+
+/// A labelled form row: label, the control (`children`), an optional hint, the field's error.
+/// The control's `id` must equal `id`, which is also the API's field name.
+#[component]
+pub fn Field(
+    id: &'static str,
+    label: &'static str,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional)] required: bool,
+    errors: FormErrors,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <div class="field" class:has-error=move || errors.has(id)>
+            <label for=id>
+                {label}
+                {required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> })}
+            </label>
+            {children()}
+            {hint.map(|h| view! { <p class="hint" id=format!("{id}-hint")>{h}</p> })}
+            <FieldError errors field=id/>
+        </div>
+    }
+}
+
+/// The summary at the top of a form for errors that have no field of their own.
+#[component]
+pub fn ErrorSummary(errors: FormErrors) -> impl IntoView {
+    move || {
+        let messages = errors.unplaced();
+        (!messages.is_empty()).then(|| {
+            view! {
+                <div class="form-errors" role="alert">
+                    <p><strong>"The change was not saved."</strong></p>
+                    <ul>{messages.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul>
+                </div>
+            }
+        })
+    }
+}
+
+/// A comma-separated list as trimmed, non-empty items.
+pub fn split_list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// An optional text field: blank means "not set".
+pub fn optional(text: String) -> Option<String> {
+    let trimmed = text.trim();
+    (!trimmed.is_empty()).then(|| trimmed.to_string())
+}
+
+/// A string value of a submitted form, empty when missing.
+pub fn form_value(data: &leptos::web_sys::FormData, name: &str) -> String {
+    data.get(name).as_string().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nested_fields_map_to_their_top_level_field() {
+        assert_eq!(top_level("links.0.url"), "links");
+        assert_eq!(top_level("owners.1"), "owners");
+        assert_eq!(top_level("slug"), "slug");
+    }
+
+    #[test]
+    fn lists_drop_blanks() {
+        assert_eq!(split_list(" a, ,b,"), vec!["a", "b"]);
+    }
+}

@@ -1,0 +1,63 @@
+//! The frame around every page: skip link, header with the main navigation, footer.
+
+use leptos::prelude::*;
+use leptos_router::{components::A, hooks::use_location};
+
+/// A navigation link marked `aria-current="page"` when the current path is under one of
+/// `sections` (a service page belongs to the catalog, so "Catalog" stays highlighted there).
+#[component]
+fn NavLink(
+    href: &'static str,
+    sections: &'static [&'static str],
+    label: &'static str,
+) -> impl IntoView {
+    let location = use_location();
+    let current = move || {
+        location.pathname.with(|path| {
+            sections
+                .iter()
+                .any(|s| path == s || path.starts_with(&format!("{s}/")))
+        })
+    };
+    view! {
+        <a href=href aria-current=move || current().then_some("page")>
+            {label}
+        </a>
+    }
+}
+
+#[component]
+pub fn Header() -> impl IntoView {
+    view! {
+        <a class="skip-link" href="#main">"Skip to main content"</a>
+        <header class="site-header">
+            <div class="site-header-inner">
+                <A href="/" exact=true>
+                    <span class="brand">
+                        <img src="/favicon.svg" alt="" width="24" height="24"/>
+                        "Steward"
+                    </span>
+                </A>
+                <nav aria-label="Main">
+                    <ul>
+                        <li><NavLink href="/catalog" sections=&["/catalog", "/services"] label="Catalog"/></li>
+                        <li><NavLink href="/teams" sections=&["/teams"] label="Teams"/></li>
+                        <li><NavLink href="/people" sections=&["/people"] label="People"/></li>
+                    </ul>
+                </nav>
+            </div>
+        </header>
+    }
+}
+
+#[component]
+pub fn Footer() -> impl IntoView {
+    view! {
+        <footer class="site-footer">
+            <p>
+                "Steward — production ownership. API: "
+                <a href="/api/v1/openapi.json">"/api/v1"</a>
+            </p>
+        </footer>
+    }
+}

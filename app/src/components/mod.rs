@@ -1,0 +1,7 @@
+//! Views shared by several pages, so that a badge or an error looks the same everywhere.
+
+pub mod badges;
+pub mod form;
+pub mod layout;
+pub mod pagination;
+pub mod status;

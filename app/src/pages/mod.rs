@@ -1,0 +1,12 @@
+//! One module per page, named after its route, so that `/teams/:slug` is `pages::team`.
+
+pub mod catalog;
+pub mod home;
+pub mod not_found;
+pub mod people;
+pub mod person;
+pub mod service;
+pub mod service_form;
+pub mod team;
+pub mod team_form;
+pub mod teams;

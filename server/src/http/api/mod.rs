@@ -1,0 +1,17 @@
+//! `/api/v1`: one module per resource, each exposing its routes with their OpenAPI paths.
+
+mod catalog;
+mod people;
+mod services;
+mod teams;
+
+use super::AppState;
+use utoipa_axum::router::OpenApiRouter;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(services::router())
+        .merge(teams::router())
+        .merge(people::router())
+        .merge(catalog::router())
+}

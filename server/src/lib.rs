@@ -1,0 +1,13 @@
+//! Steward's server: the `steward` binary's library. See `../shared/DESIGN.md` for the map.
+
+pub mod cli;
+pub mod configuration;
+pub mod demo;
+pub mod demo_loader;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod import_files;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
