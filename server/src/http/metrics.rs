@@ -21,9 +21,11 @@ struct Series {
     buckets: [u64; BUCKETS.len()],
 }
 
-/// Key: (method, route template, status).
+/// (method, route template, status)
+type SeriesKey = (String, String, u16);
+
 #[derive(Default, Clone)]
-pub struct Metrics(Arc<Mutex<BTreeMap<(String, String, u16), Series>>>);
+pub struct Metrics(Arc<Mutex<BTreeMap<SeriesKey, Series>>>);
 
 impl Metrics {
     fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {

@@ -1,0 +1,293 @@
+// Browser tests of Steward's UI against a real `steward serve --demo`. One server and one
+// browser for the whole file, a fresh page per test. Run through `node end2end/run.mjs`.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { launchBrowser, screenshotPath, startServer } from './harness.mjs';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/** GET /api/v1{path} as JSON, with the status. */
+async function api(path) {
+  const res = await fetch(`${server.url}/api/v1${path}`);
+  return { status: res.status, body: await res.json() };
+}
+
+/** Every service the API lists for a query string (`q=pay`, `owner=payments`, …). */
+async function apiServices(query = '') {
+  const { status, body } = await api(`/services?limit=500${query ? `&${query}` : ''}`);
+  assert.equal(status, 200, `GET /api/v1/services?${query}`);
+  assert.equal(body.items.length, body.total, 'the API returned every match on one page');
+  return body;
+}
+
+const plural = (n) => `${n} ${n === 1 ? 'service' : 'services'}`;
+const sorted = (xs) => [...xs].sort();
+
+/** Opens a page of the UI and waits until the wasm has hydrated it. */
+async function open(page, path) {
+  const res = await page.goto(`${server.url}${path}`);
+  assert.equal(res.status(), 200, `GET ${path}`);
+  await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
+}
+
+/** Waits until the catalog shows exactly `services` (a list of slugs) and `#result-count` says so. */
+async function waitForCatalog(page, slugs) {
+  await page.waitForFunction(
+    ({ want, count }) => {
+      const text = document.querySelector('#result-count')?.textContent?.trim();
+      const rows = [...document.querySelectorAll('#services-table tr[data-slug]')].map((r) =>
+        r.getAttribute('data-slug'),
+      );
+      return text === count && JSON.stringify(rows.sort()) === JSON.stringify(want);
+    },
+    { want: sorted(slugs), count: plural(slugs.length) },
+  );
+}
+
+/** The slugs of the catalog's rows, as shown. */
+async function rowSlugs(page) {
+  return page.locator('#services-table tr[data-slug]').evaluateAll((rows) => rows.map((r) => r.dataset.slug));
+}
+
+/** Marks the window; a full page load would lose the mark. */
+async function mark(page) {
+  await page.evaluate(() => {
+    window.__marker = 1;
+  });
+}
+
+async function assertStillMarked(page) {
+  assert.equal(await page.evaluate(() => window.__marker), 1, 'the page was reloaded instead of updated in place');
+}
+
+/**
+ * A test with a fresh page. On failure it saves a screenshot to end2end/test-results/ and adds
+ * the page's errors and the end of the server log to the message.
+ */
+function e2e(name, fn) {
+  test(name, { timeout: 45_000 }, async () => {
+    const page = await browser.context.newPage();
+    const problems = [];
+    page.on('pageerror', (e) => problems.push(`uncaught in page: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console.error: ${m.text()}`);
+    });
+    try {
+      await fn(page);
+      const uncaught = problems.filter((p) => p.startsWith('uncaught'));
+      assert.deepEqual(uncaught, [], 'the page threw');
+    } catch (error) {
+      const shot = screenshotPath(name);
+      await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
+      const serverTail = server.log().split('\n').slice(-20).join('\n');
+      error.message +=
+        `\n  url: ${page.url()}\n  screenshot: ${shot}` +
+        (problems.length ? `\n  browser:\n    ${problems.join('\n    ')}` : '') +
+        `\n  server log (tail):\n${serverTail}`;
+      throw error;
+    } finally {
+      await page.close();
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tests
+
+e2e('catalog lists every service', async (page) => {
+  const { total } = (await api('/services?limit=1')).body;
+  const all = await apiServices();
+  assert.ok(total >= 30, `the demo has at least 30 services (the API says ${total})`);
+
+  await open(page, '/catalog');
+  await assert.doesNotReject(page.locator('nav[aria-label="Main"]').waitFor());
+  assert.equal((await page.locator('#result-count').textContent()).trim(), plural(total));
+
+  // Walk every page of the table.
+  const seen = [];
+  for (let n = 1; ; n++) {
+    await page.locator('#services-table tr[data-slug]').first().waitFor();
+    seen.push(...(await rowSlugs(page)));
+    const next = page.locator('#pagination a[rel="next"]');
+    if ((await next.count()) === 0) break;
+    assert.ok(n < 50, 'pagination ends');
+    await next.click();
+    await page.waitForURL((url) => url.searchParams.get('page') === String(n + 1));
+  }
+  assert.equal(seen.length, total);
+  assert.deepEqual(sorted(seen), sorted(all.items.map((s) => s.slug)));
+});
+
+e2e('search narrows the catalog without reloading', async (page) => {
+  const expected = await apiServices('q=pay');
+  assert.ok(expected.total >= 3, 'the demo has several services matching "pay"');
+
+  await open(page, '/catalog');
+  await mark(page);
+  await page.locator('#catalog-search').pressSequentially('pay');
+
+  await page.waitForURL((url) => url.pathname === '/catalog' && url.searchParams.get('q') === 'pay');
+  await waitForCatalog(page, expected.items.map((s) => s.slug));
+
+  const rows = page.locator('#services-table tr[data-slug]');
+  assert.equal(await rows.count(), expected.total);
+  for (const row of await rows.all()) {
+    const slug = await row.getAttribute('data-slug');
+    const text = await row.locator('th').textContent();
+    assert.match(`${slug} ${text}`, /pay/i, `row ${slug} matches "pay"`);
+  }
+  assert.equal(await page.locator('#catalog-search').inputValue(), 'pay');
+  await assertStillMarked(page);
+});
+
+e2e('owner filter shows that team’s services', async (page) => {
+  const expected = await apiServices('owner=payments');
+  assert.ok(expected.total >= 1, 'payments owns services in the demo');
+
+  await open(page, '/catalog');
+  await mark(page);
+  await page.locator('#filter-owner').selectOption('payments');
+
+  await page.waitForURL((url) => url.searchParams.get('owner') === 'payments');
+  await waitForCatalog(page, expected.items.map((s) => s.slug));
+
+  const owners = await page
+    .locator('#services-table tr[data-slug] > td:first-of-type')
+    .evaluateAll((cells) => cells.map((c) => [...c.querySelectorAll('a')].map((a) => a.textContent.trim())));
+  assert.equal(owners.length, expected.total);
+  for (const list of owners) assert.ok(list.includes('payments'), `owners ${JSON.stringify(list)} include payments`);
+  assert.equal(await page.locator('#filter-owner').inputValue(), 'payments');
+  await assertStillMarked(page);
+});
+
+e2e('a service page opens from the catalog', async (page) => {
+  const { status, body: service } = await api('/services/payments-api');
+  assert.equal(status, 200);
+
+  await open(page, '/catalog');
+  await page.locator('#services-table tr[data-slug="payments-api"] a.service-link').click();
+  await page.waitForURL((url) => url.pathname === '/services/payments-api');
+
+  await page.locator('h1', { hasText: service.name }).waitFor();
+  assert.equal((await page.locator('h1').textContent()).trim(), service.name);
+  await page.locator('#owners a[href="/teams/payments"]').waitFor();
+  assert.equal(await page.locator(`.tier.tier-${service.tier}`).first().isVisible(), true);
+});
+
+e2e('dependencies link both ways and cycles are flagged', async (page) => {
+  await open(page, '/services/checkout-api');
+  await mark(page);
+  await page.locator('#depends-on a[href="/services/payments-api"]').click();
+  await page.waitForURL((url) => url.pathname === '/services/payments-api');
+
+  const payments = (await api('/services/payments-api')).body;
+  await page.locator('h1', { hasText: payments.name }).waitFor();
+  await page.locator('#depended-on-by a[href="/services/checkout-api"]').waitFor();
+  await assertStillMarked(page);
+
+  await open(page, '/services/orders-api');
+  const cycle = page.locator('#dependency-cycle');
+  await cycle.waitFor();
+  assert.match(await cycle.textContent(), /inventory-api/);
+});
+
+e2e('a new service is created through the form', async (page) => {
+  const name = 'E2E Test Service';
+  await open(page, '/services/new');
+  const form = page.locator('#service-form');
+  await form.locator('#slug').fill('e2e-svc');
+  await form.locator('#name').fill(name);
+  await form.locator('#description').fill('Created by the browser tests.');
+  await form.locator('#owners').fill('platform');
+  await form.locator('#tier').selectOption('3');
+  await form.locator('#lifecycle').selectOption('experimental');
+  await form.locator('#kind').selectOption('job');
+  await form.locator('#tags').fill('e2e, test');
+  await form.locator('#dependsOn').fill('payments-api');
+  await form.locator('#links').fill('Runbook | https://runbooks.example/e2e-svc');
+  await form.locator('button[type="submit"]').click();
+
+  await page.waitForURL((url) => url.pathname === '/services/e2e-svc');
+  await page.locator('h1', { hasText: name }).waitFor();
+  await page.locator('#links a[href="https://runbooks.example/e2e-svc"]', { hasText: 'Runbook' }).waitFor();
+  await page.locator('#depends-on a[href="/services/payments-api"]').waitFor();
+
+  const { status, body } = await api('/services/e2e-svc');
+  assert.equal(status, 200);
+  assert.equal(body.name, name);
+  assert.equal(body.description, 'Created by the browser tests.');
+  assert.deepEqual(body.owners.map((o) => o.slug), ['platform']);
+  assert.equal(body.tier, 3);
+  assert.equal(body.lifecycle, 'experimental');
+  assert.equal(body.kind, 'job');
+  assert.deepEqual(sorted(body.tags), ['e2e', 'test']);
+  assert.deepEqual(body.dependsOn.map((d) => d.slug), ['payments-api']);
+  assert.deepEqual(body.links, [{ title: 'Runbook', url: 'https://runbooks.example/e2e-svc' }]);
+
+  await open(page, '/services/payments-api');
+  await page.locator('#depended-on-by a[href="/services/e2e-svc"]').waitFor();
+});
+
+e2e('a bad slug is reported next to the field', async (page) => {
+  await open(page, '/services/new');
+  const form = page.locator('#service-form');
+  await form.locator('#slug').fill('Bad Slug!');
+  await form.locator('#name').fill('Bad slug service');
+  await form.locator('#owners').fill('platform');
+  await form.locator('button[type="submit"]').click();
+
+  const error = page.locator('p.field-error#slug-error');
+  await error.waitFor({ state: 'visible' });
+  assert.match(await error.textContent(), /slug/i);
+  assert.equal(await form.locator('#slug').getAttribute('aria-invalid'), 'true');
+  assert.equal(new URL(page.url()).pathname, '/services/new');
+  // The form keeps what was typed.
+  assert.equal(await form.locator('#slug').inputValue(), 'Bad Slug!');
+
+  const { body } = await api('/services?q=Bad');
+  assert.equal(body.total, 0);
+});
+
+e2e('pages are server-rendered, then hydrate and update in place', async (page) => {
+  // The server's HTML already carries the data; the hydration mark comes from the wasm only.
+  const html = await (await fetch(`${server.url}/catalog`)).text();
+  assert.match(html, /data-slug="payments-api"/);
+  assert.doesNotMatch(html, /data-hydrated/);
+
+  await open(page, '/catalog');
+  assert.equal(await page.locator('body').getAttribute('data-hydrated'), 'true');
+
+  const expected = await apiServices('tier=1');
+  assert.ok(expected.total >= 1, 'the demo has tier-1 services');
+  await mark(page);
+  await page.locator('#filter-tier').selectOption('1');
+  await page.waitForURL((url) => url.searchParams.get('tier') === '1');
+  await waitForCatalog(page, expected.items.map((s) => s.slug));
+  const tiers = await page
+    .locator('#services-table tr[data-slug] .tier')
+    .evaluateAll((badges) => badges.map((b) => b.className));
+  assert.ok(tiers.every((c) => c.includes('tier-1')), `only tier 1 is shown: ${tiers}`);
+  await assertStillMarked(page);
+
+  // Back to the unfiltered list, still in place.
+  await page.goBack();
+  await page.waitForURL((url) => !url.searchParams.has('tier'));
+  await waitForCatalog(page, (await apiServices()).items.map((s) => s.slug));
+  assert.equal(await page.locator('#filter-tier').inputValue(), '');
+  await assertStillMarked(page);
+});

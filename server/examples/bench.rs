@@ -1,0 +1,256 @@
+//! `make bench`: loads 10,000 services (with owners and dependencies) into a real `steward`
+//! on a temporary SQLite file and measures import time, latency and throughput at 16
+//! concurrent connections, and the server's peak RSS. Also compares the sqlx `Any` driver
+//! with the native SQLite driver on the catalog's list query (the README explains why the
+//! store uses `Any`).
+//!
+//! Usage: bench PATH/TO/steward
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const SERVICES: usize = 10_000;
+const TEAMS: usize = 100;
+const PEOPLE: usize = 400;
+const CONCURRENCY: usize = 16;
+const DURATION: Duration = Duration::from_secs(10);
+
+/// A deterministic catalog: teams with members, services with 1–2 owners and up to 3
+/// dependencies on services with a smaller index (plus a few edges back, making cycles).
+fn catalog_yaml() -> String {
+    let mut out = String::new();
+    let mut push = |doc: String| {
+        out.push_str("---\n");
+        out.push_str(&doc);
+    };
+    for p in 0..PEOPLE {
+        push(format!(
+            "apiVersion: backstage.io/v1alpha1\nkind: User\nmetadata:\n  name: person-{p}\n  \
+             annotations:\n    steward.dev/time-zone: Europe/Berlin\nspec:\n  profile:\n    \
+             displayName: Person {p}\n  memberOf: [team-{}]\n",
+            p % TEAMS
+        ));
+    }
+    for t in 0..TEAMS {
+        push(format!(
+            "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-{t}\n\
+             spec:\n  type: team\n  profile:\n    displayName: Team {t}\n  children: []\n"
+        ));
+    }
+    let mut seed: u64 = 42;
+    let mut next = move || {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 33) as usize
+    };
+    for s in 0..SERVICES {
+        let mut deps: Vec<usize> = Vec::new();
+        if s > 0 {
+            for _ in 0..(next() % 4) {
+                let d = next() % s;
+                if !deps.contains(&d) {
+                    deps.push(d);
+                }
+            }
+        }
+        if s % 500 == 499 {
+            deps.push(s + 1); // a forward edge: some cycles, as in real catalogs
+        }
+        let deps: Vec<String> = deps.iter().map(|d| format!("component:svc-{d}")).collect();
+        let co_owner = if s % 7 == 0 {
+            format!("\n    steward.dev/co-owners: team-{}", (s + 1) % TEAMS)
+        } else {
+            String::new()
+        };
+        push(format!(
+            "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: svc-{s}\n  \
+             title: Service {s}\n  description: Handles part {s} of the business\n  \
+             tags: [tag-{}, rust]\n  links:\n    - url: https://wiki.example.com/svc-{s}\n      \
+             title: Runbook\n  annotations:\n    steward.dev/tier: \"{}\"{co_owner}\nspec:\n  \
+             type: service\n  lifecycle: production\n  owner: team-{}\n  dependsOn: [{}]\n",
+            s % 20,
+            s % 4 + 1,
+            s % TEAMS,
+            deps.join(", ")
+        ));
+    }
+    out
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+fn peak_rss_kib(child: &Child) -> u64 {
+    std::fs::read_to_string(format!("/proc/{}/status", child.id()))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+struct Load {
+    p50: Duration,
+    p99: Duration,
+    rps: f64,
+    errors: usize,
+}
+
+async fn load(client: &reqwest::Client, urls: Vec<String>) -> Load {
+    let deadline = Instant::now() + DURATION;
+    let urls = std::sync::Arc::new(urls);
+    let mut tasks = Vec::new();
+    for worker in 0..CONCURRENCY {
+        let client = client.clone();
+        let urls = urls.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0;
+            let mut i = worker;
+            while Instant::now() < deadline {
+                let url = &urls[i % urls.len()];
+                i += CONCURRENCY;
+                let start = Instant::now();
+                match client.get(url).send().await {
+                    Ok(r) if r.status().is_success() => {
+                        let _ = r.bytes().await;
+                        latencies.push(start.elapsed());
+                    }
+                    _ => errors += 1,
+                }
+            }
+            (latencies, errors)
+        }));
+    }
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (l, e) = t.await.expect("worker");
+        all.extend(l);
+        errors += e;
+    }
+    all.sort();
+    let pick = |q: f64| all[((all.len() as f64 * q) as usize).min(all.len() - 1)];
+    Load {
+        p50: pick(0.50),
+        p99: pick(0.99),
+        rps: all.len() as f64 / DURATION.as_secs_f64(),
+        errors,
+    }
+}
+
+fn report(name: &str, l: &Load) {
+    println!(
+        "{name:<40} p50 {:>7.2} ms   p99 {:>7.2} ms   {:>8.0} req/s   errors {}",
+        l.p50.as_secs_f64() * 1e3,
+        l.p99.as_secs_f64() * 1e3,
+        l.rps,
+        l.errors
+    );
+}
+
+/// The list query through `Any` and through the native SQLite driver, same SQL.
+async fn driver_comparison(db: &std::path::Path) {
+    use sqlx::Row;
+    let url = format!("sqlite://{}", db.display());
+    let sql = "select s.id, s.slug, s.name, s.tier, s.lifecycle from services s \
+               where exists (select 1 from service_owners o join teams t on t.id = o.team_id \
+               where o.service_id = s.id and t.slug = $1) order by lower(s.name), s.slug limit 50";
+    const N: u32 = 300;
+    sqlx::any::install_default_drivers();
+    let any = sqlx::AnyPool::connect(&url).await.expect("any pool");
+    let native = sqlx::SqlitePool::connect(&url).await.expect("sqlite pool");
+    let start = Instant::now();
+    for i in 0..N {
+        let rows = sqlx::query(sql)
+            .bind(format!("team-{}", i % 100))
+            .fetch_all(&any)
+            .await
+            .expect("any query");
+        let _: i64 = rows[0].get(0);
+    }
+    let any_time = start.elapsed() / N;
+    let start = Instant::now();
+    for i in 0..N {
+        let rows = sqlx::query(sql)
+            .bind(format!("team-{}", i % 100))
+            .fetch_all(&native)
+            .await
+            .expect("native query");
+        let _: i64 = rows[0].get(0);
+    }
+    let native_time = start.elapsed() / N;
+    println!(
+        "list query, sqlx Any vs native SQLite:   {:.3} ms vs {:.3} ms per query",
+        any_time.as_secs_f64() * 1e3,
+        native_time.as_secs_f64() * 1e3
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let binary = std::env::args().nth(1).expect("usage: bench PATH/TO/steward");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("bench.db");
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut child = Command::new(&binary)
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .args(["--database-url", &format!("sqlite://{}", db.display())])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start steward");
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(CONCURRENCY)
+        .build()
+        .expect("client");
+    let ready_by = Instant::now() + Duration::from_secs(60);
+    while client.get(format!("{base}/readyz")).send().await.map(|r| r.status().is_success()).ok() != Some(true) {
+        assert!(Instant::now() < ready_by, "steward did not become ready");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let yaml = catalog_yaml();
+    println!(
+        "catalog: {SERVICES} services, {TEAMS} teams, {PEOPLE} people ({:.1} MB of YAML)",
+        yaml.len() as f64 / 1e6
+    );
+    let start = Instant::now();
+    let response = client
+        .post(format!("{base}/api/v1/import"))
+        .header("content-type", "application/yaml")
+        .body(yaml)
+        .timeout(Duration::from_secs(600))
+        .send()
+        .await
+        .expect("import");
+    let status = response.status();
+    let body = response.text().await.unwrap_or_default();
+    assert!(status.is_success(), "import failed: {status} {}", &body[..body.len().min(500)]);
+    println!("import of {SERVICES} services (POST /api/v1/import): {:.2} s", start.elapsed().as_secs_f64());
+    let list = load(&client, vec![format!("{base}/api/v1/services?limit=50")]).await;
+    report("GET /api/v1/services?limit=50", &list);
+    let filtered: Vec<String> = (0..100)
+        .map(|t| format!("{base}/api/v1/services?limit=50&owner=team-{t}&sort=tier"))
+        .collect();
+    report("GET /api/v1/services?owner=…&sort=tier", &load(&client, filtered).await);
+    let api_pages: Vec<String> = (0..SERVICES)
+        .step_by(7)
+        .map(|s| format!("{base}/api/v1/services/svc-{s}"))
+        .collect();
+    report("GET /api/v1/services/{slug}", &load(&client, api_pages).await);
+    let pages: Vec<String> = (0..SERVICES)
+        .step_by(7)
+        .map(|s| format!("{base}/services/svc-{s}"))
+        .collect();
+    report("GET /services/{slug} (SSR page)", &load(&client, pages).await);
+    println!("server peak RSS: {:.1} MiB", peak_rss_kib(&child) as f64 / 1024.0);
+    let _ = Command::new("kill").arg(child.id().to_string()).status();
+    let _ = child.wait();
+    driver_comparison(&db).await;
+}
