@@ -39,7 +39,9 @@ fn catalog_yaml() -> String {
     }
     let mut seed: u64 = 42;
     let mut next = move || {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (seed >> 33) as usize
     };
     for s in 0..SERVICES {
@@ -194,7 +196,9 @@ async fn driver_comparison(db: &std::path::Path) {
 
 #[tokio::main]
 async fn main() {
-    let binary = std::env::args().nth(1).expect("usage: bench PATH/TO/steward");
+    let binary = std::env::args()
+        .nth(1)
+        .expect("usage: bench PATH/TO/steward");
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("bench.db");
     let port = free_port();
@@ -211,7 +215,14 @@ async fn main() {
         .build()
         .expect("client");
     let ready_by = Instant::now() + Duration::from_secs(60);
-    while client.get(format!("{base}/readyz")).send().await.map(|r| r.status().is_success()).ok() != Some(true) {
+    while client
+        .get(format!("{base}/readyz"))
+        .send()
+        .await
+        .map(|r| r.status().is_success())
+        .ok()
+        != Some(true)
+    {
         assert!(Instant::now() < ready_by, "steward did not become ready");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -231,25 +242,44 @@ async fn main() {
         .expect("import");
     let status = response.status();
     let body = response.text().await.unwrap_or_default();
-    assert!(status.is_success(), "import failed: {status} {}", &body[..body.len().min(500)]);
-    println!("import of {SERVICES} services (POST /api/v1/import): {:.2} s", start.elapsed().as_secs_f64());
+    assert!(
+        status.is_success(),
+        "import failed: {status} {}",
+        &body[..body.len().min(500)]
+    );
+    println!(
+        "import of {SERVICES} services (POST /api/v1/import): {:.2} s",
+        start.elapsed().as_secs_f64()
+    );
     let list = load(&client, vec![format!("{base}/api/v1/services?limit=50")]).await;
     report("GET /api/v1/services?limit=50", &list);
     let filtered: Vec<String> = (0..100)
         .map(|t| format!("{base}/api/v1/services?limit=50&owner=team-{t}&sort=tier"))
         .collect();
-    report("GET /api/v1/services?owner=…&sort=tier", &load(&client, filtered).await);
+    report(
+        "GET /api/v1/services?owner=…&sort=tier",
+        &load(&client, filtered).await,
+    );
     let api_pages: Vec<String> = (0..SERVICES)
         .step_by(7)
         .map(|s| format!("{base}/api/v1/services/svc-{s}"))
         .collect();
-    report("GET /api/v1/services/{slug}", &load(&client, api_pages).await);
+    report(
+        "GET /api/v1/services/{slug}",
+        &load(&client, api_pages).await,
+    );
     let pages: Vec<String> = (0..SERVICES)
         .step_by(7)
         .map(|s| format!("{base}/services/svc-{s}"))
         .collect();
-    report("GET /services/{slug} (SSR page)", &load(&client, pages).await);
-    println!("server peak RSS: {:.1} MiB", peak_rss_kib(&child) as f64 / 1024.0);
+    report(
+        "GET /services/{slug} (SSR page)",
+        &load(&client, pages).await,
+    );
+    println!(
+        "server peak RSS: {:.1} MiB",
+        peak_rss_kib(&child) as f64 / 1024.0
+    );
     let _ = Command::new("kill").arg(child.id().to_string()).status();
     let _ = child.wait();
     driver_comparison(&db).await;
