@@ -1,8 +1,10 @@
 //! API integration tests: the real application on a free port, SQLite and PostgreSQL.
 
 mod catalog;
+mod cli;
 mod health;
 mod helpers;
 mod people;
 mod services;
+mod store;
 mod teams;
