@@ -16,8 +16,12 @@ TOOL_INSTALL_ENV := CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_
 
 .PHONY: run test bench tools browser lint unit e2e build-release clean
 
+# Release and debug builds keep their UI in separate site folders: a page served by one
+# binary must load the wasm built with it, or hydration fails.
+RELEASE_SITE := $(CURDIR)/target/site-release
+
 run: tools build-release
-	STEWARD_SITE_ROOT=$(CURDIR)/target/site $(CARGO_TARGET_DIR)/release/steward serve --demo
+	STEWARD_SITE_ROOT=$(RELEASE_SITE) $(CARGO_TARGET_DIR)/release/steward serve --demo
 
 tools:
 	@rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
@@ -28,7 +32,7 @@ tools:
 	@[ -x node_modules/.bin/wasm-opt ] && [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
 
 build-release:
-	cargo leptos build --release
+	LEPTOS_SITE_ROOT=$(RELEASE_SITE) cargo leptos build --release
 
 # Debian's chromium for the browser tests; under CI=true a missing browser is a failure.
 browser:
@@ -55,7 +59,7 @@ test: tools lint unit e2e
 
 bench: tools build-release
 	cargo build --release -p steward-server --example bench
-	$(CARGO_TARGET_DIR)/release/examples/bench $(CARGO_TARGET_DIR)/release/steward
+	STEWARD_SITE_ROOT=$(RELEASE_SITE) $(CARGO_TARGET_DIR)/release/examples/bench $(CARGO_TARGET_DIR)/release/steward
 
 clean:
 	cargo clean

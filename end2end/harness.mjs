@@ -59,21 +59,27 @@ export async function until(what, check, { timeout = 10_000, interval = 100 } = 
 }
 
 /**
- * Starts `steward serve --demo` and resolves once GET /readyz answers 200. The returned object
- * has `url`, `log()` (the server's output so far) and `stop()` (SIGTERM, wait, remove temp dir).
+ * Starts `steward serve --demo` and resolves once GET /readyz answers 200. Its database and log
+ * go to a new directory under `parent`. The returned object has `url`, `logFile`, `log()` (the
+ * server's output so far) and `stop()` (SIGTERM, wait for the exit, remove the directory).
  */
-export async function startServer() {
+export async function startServer({ parent = os.tmpdir() } = {}) {
   const bin = stewardBin();
   const site = siteRoot();
   if (!existsSync(bin)) {
     throw new Error(`no server binary at ${bin}: run \`cargo leptos build\` first (or set STEWARD_BIN)`);
   }
-  for (const f of ['pkg/steward.js', 'pkg/steward_bg.wasm']) {
-    if (!existsSync(path.join(site, f))) {
-      throw new Error(`no ${f} under ${site}: run \`cargo leptos build\` first (or set STEWARD_SITE_ROOT)`);
-    }
+  // cargo-leptos names the wasm steward.wasm; a plain wasm-bindgen build, steward_bg.wasm.
+  const missing = [['pkg/steward.js'], ['pkg/steward.wasm', 'pkg/steward_bg.wasm']].filter(
+    (choices) => !choices.some((f) => existsSync(path.join(site, f))),
+  );
+  if (missing.length) {
+    throw new Error(
+      `no ${missing.map((c) => c.join(' or ')).join(', ')} under ${site}: ` +
+        'run `cargo leptos build` first (or set STEWARD_SITE_ROOT)',
+    );
   }
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'steward-e2e-'));
+  const tmp = mkdtempSync(path.join(parent, 'steward-e2e-server-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const logFile = path.join(tmp, 'server.log');
@@ -84,7 +90,7 @@ export async function startServer() {
     {
       // A directory of its own, so that no steward.toml of the developer's checkout applies.
       cwd: tmp,
-      env: { ...process.env, STEWARD_SITE_ROOT: site, RUST_LOG: process.env.RUST_LOG ?? 'info' },
+      env: { ...process.env, STEWARD_SITE_ROOT: site, RUST_LOG: process.env.RUST_LOG ?? 'info', NO_COLOR: '1' },
       stdio: ['ignore', out, out],
     },
   );
@@ -95,19 +101,12 @@ export async function startServer() {
       resolve(exited);
     });
   });
-  // Never leave a server behind, even when the runner is interrupted.
+  // Never leave a server behind when this process ends without `stop()` (run.mjs also turns
+  // SIGINT and SIGTERM into a proper stop).
   const killOnExit = () => {
     if (!exited) child.kill('SIGTERM');
   };
   process.on('exit', killOnExit);
-  // Signals skip 'exit' handlers: stop the server first, then end as the signal would have
-  // (unless someone else, e.g. Playwright's own handler, is there to do that).
-  const onSignal = (signal) => {
-    killOnExit();
-    if (process.listenerCount(signal) === 1) process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
 
   const log = () => {
     try {
@@ -118,8 +117,6 @@ export async function startServer() {
   };
   const stop = async () => {
     process.off('exit', killOnExit);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
     if (!exited) {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -144,12 +141,34 @@ export async function startServer() {
     await stop();
     throw new Error(`${e.message}\n--- server output ---\n${output}`);
   }
-  return { url, port, log, stop };
+  return { url, port, logFile, log, stop };
 }
 
-/** Debian's chromium, headless, with a fresh profile directory (removed by `close()`). */
+/**
+ * The server run.mjs started (STEWARD_E2E_URL, STEWARD_E2E_LOG), or a new one when the test
+ * file runs alone (`node --test end2end/steward.test.mjs`).
+ */
+export async function useServer() {
+  const url = process.env.STEWARD_E2E_URL;
+  if (!url) return startServer();
+  const logFile = process.env.STEWARD_E2E_LOG;
+  const log = () => {
+    try {
+      return logFile ? readFileSync(logFile, 'utf8') : '';
+    } catch {
+      return '';
+    }
+  };
+  return { url, logFile, log, stop: async () => {} };
+}
+
+/**
+ * Debian's chromium, headless, with a fresh profile directory (removed by `close()`) under
+ * STEWARD_E2E_TMP (run.mjs removes that one in any case) or the system's temp directory.
+ */
 export async function launchBrowser() {
-  const profile = mkdtempSync(path.join(os.tmpdir(), 'steward-e2e-chromium-'));
+  const parent = process.env.STEWARD_E2E_TMP ?? os.tmpdir();
+  const profile = mkdtempSync(path.join(parent, 'steward-e2e-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
     headless: true,

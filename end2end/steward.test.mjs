@@ -1,15 +1,16 @@
 // Browser tests of Steward's UI against a real `steward serve --demo`. One server and one
-// browser for the whole file, a fresh page per test. Run through `node end2end/run.mjs`.
+// browser for the whole file, a fresh page per test. Run through `node end2end/run.mjs` (which
+// starts the server), or alone with `node --test end2end/steward.test.mjs` (starts its own).
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launchBrowser, screenshotPath, startServer } from './harness.mjs';
+import { launchBrowser, screenshotPath, useServer } from './harness.mjs';
 
 let server;
 let browser;
 
 before(async () => {
-  server = await startServer();
+  server = await useServer();
   browser = await launchBrowser();
 });
 
@@ -38,11 +39,30 @@ async function apiServices(query = '') {
 const plural = (n) => `${n} ${n === 1 ? 'service' : 'services'}`;
 const sorted = (xs) => [...xs].sort();
 
-/** Opens a page of the UI and waits until the wasm has hydrated it. */
+/**
+ * Opens a page of the UI and waits until the wasm has hydrated it; a page that throws instead
+ * (a panic during hydration) fails at once.
+ */
 async function open(page, path) {
-  const res = await page.goto(`${server.url}${path}`);
-  assert.equal(res.status(), 200, `GET ${path}`);
-  await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
+  let onError;
+  const threw = new Promise((_, reject) => {
+    onError = (e) =>
+      reject(
+        new Error(
+          `${path} threw instead of hydrating: ${e.message} (is target/site from the same ` +
+            '`cargo leptos build` as the server? A release build overwrites a debug one there.)',
+        ),
+      );
+    page.on('pageerror', onError);
+  });
+  threw.catch(() => {});
+  try {
+    const res = await Promise.race([page.goto(`${server.url}${path}`), threw]);
+    assert.equal(res.status(), 200, `GET ${path}`);
+    await Promise.race([page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' }), threw]);
+  } finally {
+    page.off('pageerror', onError);
+  }
 }
 
 /** Waits until the catalog shows exactly `services` (a list of slugs) and `#result-count` says so. */
@@ -76,11 +96,11 @@ async function assertStillMarked(page) {
 }
 
 /**
- * A test with a fresh page. On failure it saves a screenshot to end2end/test-results/ and adds
- * the page's errors and the end of the server log to the message.
+ * A test with a fresh page; an uncaught exception in the page fails it. On failure it saves a
+ * screenshot to end2end/test-results/ and reports the page's errors and the server log's tail.
  */
 function e2e(name, fn) {
-  test(name, { timeout: 45_000 }, async () => {
+  test(name, { timeout: 45_000 }, async (t) => {
     const page = await browser.context.newPage();
     const problems = [];
     page.on('pageerror', (e) => problems.push(`uncaught in page: ${e.message}`));
@@ -94,11 +114,10 @@ function e2e(name, fn) {
     } catch (error) {
       const shot = screenshotPath(name);
       await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
-      const serverTail = server.log().split('\n').slice(-20).join('\n');
-      error.message +=
-        `\n  url: ${page.url()}\n  screenshot: ${shot}` +
-        (problems.length ? `\n  browser:\n    ${problems.join('\n    ')}` : '') +
-        `\n  server log (tail):\n${serverTail}`;
+      t.diagnostic(`url: ${page.url()}`);
+      t.diagnostic(`screenshot: ${shot}`);
+      for (const p of problems) t.diagnostic(`browser: ${p}`);
+      for (const line of server.log().trimEnd().split('\n').slice(-15)) t.diagnostic(`server: ${line}`);
       throw error;
     } finally {
       await page.close();
@@ -253,7 +272,10 @@ e2e('a bad slug is reported next to the field', async (page) => {
 
   const error = page.locator('p.field-error#slug-error');
   await error.waitFor({ state: 'visible' });
-  assert.match(await error.textContent(), /slug/i);
+  const message = await error.textContent();
+  assert.match(message, /slug/i);
+  // Said once: the API's summary of a validation error is not repeated next to the details.
+  assert.equal(message.split('not a valid slug').length - 1, 1, `the error is said once: ${message}`);
   assert.equal(await form.locator('#slug').getAttribute('aria-invalid'), 'true');
   assert.equal(new URL(page.url()).pathname, '/services/new');
   // The form keeps what was typed.

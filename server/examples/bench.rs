@@ -54,7 +54,7 @@ fn catalog_yaml() -> String {
                 }
             }
         }
-        if s % 500 == 499 {
+        if s % 500 == 499 && s + 1 < SERVICES {
             deps.push(s + 1); // a forward edge: some cycles, as in real catalogs
         }
         let deps: Vec<String> = deps.iter().map(|d| format!("component:svc-{d}")).collect();
@@ -76,6 +76,16 @@ fn catalog_yaml() -> String {
         ));
     }
     out
+}
+
+/// The server process, stopped however the benchmark ends.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg(self.0.id().to_string()).status();
+        let _ = self.0.wait();
+    }
 }
 
 fn free_port() -> u16 {
@@ -203,13 +213,15 @@ async fn main() {
     let db = dir.path().join("bench.db");
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut child = Command::new(&binary)
+    let child = Command::new(&binary)
         .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
         .args(["--database-url", &format!("sqlite://{}", db.display())])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
+        .stderr(Stdio::null())
         .spawn()
         .expect("start steward");
+    let child = Server(child);
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(CONCURRENCY)
         .build()
@@ -278,9 +290,8 @@ async fn main() {
     );
     println!(
         "server peak RSS: {:.1} MiB",
-        peak_rss_kib(&child) as f64 / 1024.0
+        peak_rss_kib(&child.0) as f64 / 1024.0
     );
-    let _ = Command::new("kill").arg(child.id().to_string()).status();
-    let _ = child.wait();
+    drop(child);
     driver_comparison(&db).await;
 }

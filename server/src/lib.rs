@@ -1,4 +1,5 @@
-//! Steward's server: the `steward` binary's library. See `../shared/DESIGN.md` for the map.
+//! Steward's server: the `steward` binary's library. The README's architecture section is the map.
+#![recursion_limit = "512"]
 
 pub mod cli;
 pub mod configuration;

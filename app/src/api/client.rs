@@ -50,6 +50,7 @@ impl std::fmt::Display for ApiError {
 #[derive(Clone)]
 pub struct InProcessApi(pub axum::Router);
 
+#[cfg(any(feature = "ssr", feature = "hydrate"))]
 fn decode<T: DeserializeOwned>(status: u16, bytes: &[u8]) -> Result<T, ApiError> {
     if (200..300).contains(&status) {
         serde_json::from_slice(bytes)

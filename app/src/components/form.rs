@@ -25,9 +25,14 @@ impl FormErrors {
         }
     }
 
-    /// Every `(field, message)` of the error, the main one first, without repeats.
+    /// Every `(field, message)` of the error, without repeats. A validation error lists each
+    /// problem in `details` and only summarises them in its main message (`slug: … (and 2
+    /// more)`), so the main message counts only when there are no details.
     fn all(error: &ApiError) -> Vec<(Option<String>, String)> {
-        let mut out = vec![(error.error.field.clone(), error.error.message.clone())];
+        if error.error.details.is_empty() {
+            return vec![(error.error.field.clone(), error.error.message.clone())];
+        }
+        let mut out = Vec::new();
         for d in &error.error.details {
             let item = (Some(d.field.clone()), d.message.clone());
             if !out.contains(&item) {
@@ -185,6 +190,50 @@ mod tests {
         assert_eq!(top_level("links.0.url"), "links");
         assert_eq!(top_level("owners.1"), "owners");
         assert_eq!(top_level("slug"), "slug");
+    }
+
+    fn validation_error() -> ApiError {
+        ApiError {
+            status: 422,
+            error: crate::api::ErrorDetail {
+                code: "validation".into(),
+                message: "slug: not a valid slug (and 1 more)".into(),
+                field: Some("slug".into()),
+                details: vec![
+                    crate::api::FieldError {
+                        field: "slug".into(),
+                        message: "not a valid slug".into(),
+                    },
+                    crate::api::FieldError {
+                        field: "links.0.url".into(),
+                        message: "not a URL".into(),
+                    },
+                ],
+            },
+        }
+    }
+
+    #[test]
+    fn a_validation_summary_is_not_repeated_under_the_field() {
+        let errors = FormErrors::new(&["slug", "links"]);
+        errors.error.set(Some(validation_error()));
+        assert_eq!(errors.for_field("slug"), vec!["not a valid slug"]);
+        assert_eq!(errors.for_field("links"), vec!["not a URL"]);
+        assert!(errors.unplaced().is_empty());
+    }
+
+    #[test]
+    fn an_error_without_details_is_placed_by_its_field() {
+        let errors = FormErrors::new(&["slug"]);
+        let mut error = validation_error();
+        error.error.details.clear();
+        error.error.code = "conflict".into();
+        error.error.message = "a service with this slug already exists".into();
+        errors.error.set(Some(error.clone()));
+        assert_eq!(errors.for_field("slug"), vec![error.error.message.clone()]);
+        error.error.field = None;
+        errors.error.set(Some(error.clone()));
+        assert_eq!(errors.unplaced(), vec![error.error.message]);
     }
 
     #[test]
