@@ -171,8 +171,9 @@ async fn driver_comparison(db: &std::path::Path) {
     use sqlx::Row;
     let url = format!("sqlite://{}", db.display());
     let sql = "select s.id, s.slug, s.name, s.tier, s.lifecycle from services s \
-               where exists (select 1 from service_owners o join teams t on t.id = o.team_id \
-               where o.service_id = s.id and t.slug = $1) order by lower(s.name), s.slug limit 50";
+               where s.id in (select o.service_id from service_owners o \
+               where o.team_id = (select t.id from teams t where t.slug = $1)) \
+               order by lower(s.name), s.slug limit 50";
     const N: u32 = 300;
     sqlx::any::install_default_drivers();
     let any = sqlx::AnyPool::connect(&url).await.expect("any pool");
