@@ -277,6 +277,8 @@ e2e('a bad slug is reported next to the field', async (page) => {
   // Said once: the API's summary of a validation error is not repeated next to the details.
   assert.equal(message.split('not a valid slug').length - 1, 1, `the error is said once: ${message}`);
   assert.equal(await form.locator('#slug').getAttribute('aria-invalid'), 'true');
+  // Focus moves to the field in error, so keyboard users land on the problem.
+  await page.waitForFunction(() => document.activeElement?.id === 'slug');
   assert.equal(new URL(page.url()).pathname, '/services/new');
   // The form keeps what was typed.
   assert.equal(await form.locator('#slug').inputValue(), 'Bad Slug!');

@@ -42,6 +42,30 @@ impl FormErrors {
         out
     }
 
+    /// Moves keyboard focus (and the view) to the first field the error names, so that
+    /// keyboard and screen-reader users land on the problem rather than on the button.
+    pub fn focus_first(&self) {
+        #[cfg(feature = "hydrate")]
+        {
+            use leptos::wasm_bindgen::JsCast;
+            let fields = self.fields;
+            let first = self.error.with_untracked(|e| {
+                e.as_ref().and_then(|e| {
+                    Self::all(e).into_iter().find_map(|(f, _)| {
+                        f.map(|f| top_level(&f).to_string())
+                            .filter(|f| fields.contains(&f.as_str()))
+                    })
+                })
+            });
+            if let Some(el) = first
+                .and_then(|id| document().get_element_by_id(&id))
+                .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                let _ = el.focus();
+            }
+        }
+    }
+
     /// Messages for one of the form's fields.
     pub fn for_field(&self, field: &'static str) -> Vec<String> {
         self.error.with(|e| {
@@ -213,8 +237,17 @@ mod tests {
         }
     }
 
+    /// Signals need a reactive owner (an arena, with the `ssr` feature).
+    fn with_owner(test: impl FnOnce()) {
+        Owner::new().with(test)
+    }
+
     #[test]
     fn a_validation_summary_is_not_repeated_under_the_field() {
+        with_owner(a_validation_summary_is_not_repeated_under_the_field_body)
+    }
+
+    fn a_validation_summary_is_not_repeated_under_the_field_body() {
         let errors = FormErrors::new(&["slug", "links"]);
         errors.error.set(Some(validation_error()));
         assert_eq!(errors.for_field("slug"), vec!["not a valid slug"]);
@@ -224,6 +257,10 @@ mod tests {
 
     #[test]
     fn an_error_without_details_is_placed_by_its_field() {
+        with_owner(an_error_without_details_is_placed_by_its_field_body)
+    }
+
+    fn an_error_without_details_is_placed_by_its_field_body() {
         let errors = FormErrors::new(&["slug"]);
         let mut error = validation_error();
         error.error.details.clear();

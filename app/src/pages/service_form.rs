@@ -176,6 +176,7 @@ fn ServiceForm(editing: Option<String>, initial: ServiceInput) -> impl IntoView 
                 Err(e) => {
                     errors.error.set(Some(e));
                     pending.set(false);
+                    errors.focus_first();
                 }
             }
         });

@@ -156,6 +156,7 @@ fn TeamForm(editing: Option<String>, initial: TeamInput) -> impl IntoView {
                 Err(e) => {
                     errors.error.set(Some(e));
                     pending.set(false);
+                    errors.focus_first();
                 }
             }
         });

@@ -1,5 +1,6 @@
 //! Pure rules over plain data: no database, no network. Everything here is unit-tested.
 
+pub mod authz;
 pub mod backstage;
 pub mod catalog;
 pub mod graph;

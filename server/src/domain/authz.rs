@@ -1,0 +1,185 @@
+//! Who may change what. One decision function that every mutation goes through: admins may do
+//! everything; members may write what is owned by a team they belong to; viewers only read.
+//! A token never grants more than its owner has, and a read token never writes.
+
+use std::collections::BTreeSet;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    Viewer,
+    Member,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Member => "member",
+            Role::Admin => "admin",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "viewer" => Some(Role::Viewer),
+            "member" => Some(Role::Member),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    Read,
+    Write,
+}
+
+/// The caller of a request, once authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub account_id: i64,
+    pub handle: String,
+    pub role: Role,
+    /// Slugs of the teams the account's person belongs to.
+    pub teams: BTreeSet<String>,
+    /// Set when the request carries an API token rather than a session.
+    pub token: Option<(i64, Scope)>,
+}
+
+/// A mutation, with the ownership facts the decision needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action<'a> {
+    /// Create, replace or delete a service; `owners` holds the owners before and after.
+    WriteService { owners: &'a [String] },
+    /// Create a team (`parent` is where it goes) — members may create sub-teams of their teams.
+    CreateTeam { parent: Option<&'a str> },
+    /// Replace or delete a team.
+    WriteTeam { slug: &'a str },
+    /// Create, replace or delete a person; people may edit their own record.
+    WritePerson { handle: &'a str, own: bool },
+    /// Catalog-wide writes (import) and account management.
+    Administer,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Denied {
+    /// Not signed in: 401.
+    Unauthenticated,
+    /// Signed in but not allowed: 403, with the reason shown to the person.
+    Forbidden(String),
+}
+
+pub fn authorize(principal: Option<&Principal>, action: &Action<'_>) -> Result<(), Denied> {
+    let p = principal.ok_or(Denied::Unauthenticated)?;
+    if let Some((_, Scope::Read)) = p.token {
+        return Err(Denied::Forbidden("this API token may only read".into()));
+    }
+    match p.role {
+        Role::Admin => return Ok(()),
+        Role::Viewer => return Err(Denied::Forbidden("viewers may not change anything".into())),
+        Role::Member => {}
+    }
+    let member_of = |team: &str| p.teams.contains(team);
+    match action {
+        Action::WriteService { owners } => {
+            if owners.iter().any(|o| member_of(o)) {
+                Ok(())
+            } else {
+                Err(Denied::Forbidden(format!(
+                    "only members of {} (or an admin) may change this service",
+                    owners.join(", ")
+                )))
+            }
+        }
+        Action::CreateTeam { parent: Some(parent) } if member_of(parent) => Ok(()),
+        Action::CreateTeam { .. } => Err(Denied::Forbidden(
+            "members may create sub-teams of their own teams; ask an admin for a new top-level team".into(),
+        )),
+        Action::WriteTeam { slug } if member_of(slug) => Ok(()),
+        Action::WriteTeam { slug } => Err(Denied::Forbidden(format!(
+            "only members of {slug} (or an admin) may change this team"
+        ))),
+        Action::WritePerson { own: true, .. } => Ok(()),
+        Action::WritePerson { handle, .. } => Err(Denied::Forbidden(format!(
+            "only {handle} or an admin may change this person"
+        ))),
+        Action::Administer => Err(Denied::Forbidden("only admins may do this".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn principal(role: Role, teams: &[&str], token: Option<Scope>) -> Principal {
+        Principal {
+            account_id: 1,
+            handle: "ada".into(),
+            role,
+            teams: teams.iter().map(|t| t.to_string()).collect(),
+            token: token.map(|s| (7, s)),
+        }
+    }
+
+    fn owners(o: &[&str]) -> Vec<String> {
+        o.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn anonymous_is_unauthenticated() {
+        let o = owners(&["payments"]);
+        assert_eq!(
+            authorize(None, &Action::WriteService { owners: &o }),
+            Err(Denied::Unauthenticated)
+        );
+    }
+
+    #[test]
+    fn members_write_what_their_teams_own() {
+        let o = owners(&["payments", "platform"]);
+        let action = Action::WriteService { owners: &o };
+        assert!(authorize(Some(&principal(Role::Member, &["platform"], None)), &action).is_ok());
+        assert!(matches!(
+            authorize(Some(&principal(Role::Member, &["search"], None)), &action),
+            Err(Denied::Forbidden(_))
+        ));
+        assert!(authorize(Some(&principal(Role::Admin, &[], None)), &action).is_ok());
+        assert!(authorize(Some(&principal(Role::Viewer, &["payments"], None)), &action).is_err());
+    }
+
+    #[test]
+    fn tokens_never_grant_more_than_their_owner() {
+        let o = owners(&["payments"]);
+        let action = Action::WriteService { owners: &o };
+        let read = principal(Role::Admin, &["payments"], Some(Scope::Read));
+        assert!(authorize(Some(&read), &action).is_err());
+        let write = principal(Role::Member, &["search"], Some(Scope::Write));
+        assert!(authorize(Some(&write), &action).is_err());
+        let write = principal(Role::Member, &["payments"], Some(Scope::Write));
+        assert!(authorize(Some(&write), &action).is_ok());
+    }
+
+    #[test]
+    fn teams_people_and_administration() {
+        let member = principal(Role::Member, &["platform"], None);
+        let ok = |a: Action<'_>| authorize(Some(&member), &a).is_ok();
+        assert!(ok(Action::CreateTeam {
+            parent: Some("platform")
+        }));
+        assert!(!ok(Action::CreateTeam { parent: None }));
+        assert!(ok(Action::WriteTeam { slug: "platform" }));
+        assert!(!ok(Action::WriteTeam { slug: "payments" }));
+        assert!(ok(Action::WritePerson {
+            handle: "ada",
+            own: true
+        }));
+        assert!(!ok(Action::WritePerson {
+            handle: "bob",
+            own: false
+        }));
+        assert!(!ok(Action::Administer));
+        assert_eq!(Role::parse("member"), Some(Role::Member));
+        assert_eq!(Role::parse(Role::Admin.as_str()), Some(Role::Admin));
+    }
+}
