@@ -1,7 +1,8 @@
 //! The `steward` command line.
 
 use crate::configuration::Settings;
-use crate::store::{catalog, Store};
+use crate::domain::authz::{Role, Scope};
+use crate::store::{accounts, catalog, Store};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
@@ -35,6 +36,39 @@ pub enum Command {
     Import(ImportArgs),
     /// Print the catalog as Backstage YAML.
     Export,
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. The password is read from stdin when it is piped; otherwise a
+    /// generated one is printed once.
+    Add {
+        handle: String,
+        #[arg(long, default_value = "member", value_parser = ["admin", "member", "viewer"])]
+        role: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for an account and print it (it is shown only this once).
+    Create {
+        handle: String,
+        #[arg(long, value_parser = ["read", "write"])]
+        scope: String,
+        /// Lifetime such as 30d, 12h or 2w; without it the token does not expire.
+        #[arg(long)]
+        expires: Option<String>,
+        /// A name that says what the token is for.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -103,7 +137,111 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             Ok(0)
         }
         Command::Import(args) => import(&settings, &args).await,
+        Command::User(UserCommand::Add { handle, role }) => {
+            let store = open(&settings).await?;
+            add_user(&store, &handle, &role).await
+        }
+        Command::Token(TokenCommand::Create {
+            handle,
+            scope,
+            expires,
+            name,
+        }) => {
+            let store = open(&settings).await?;
+            create_token(&store, &handle, &scope, expires.as_deref(), &name).await
+        }
     }
+}
+
+async fn add_user(store: &Store, handle: &str, role: &str) -> anyhow::Result<i32> {
+    use std::io::{IsTerminal, Read};
+    let role = Role::parse(role).context("role must be admin, member or viewer")?;
+    let (password, generated) = if std::io::stdin().is_terminal() {
+        (crate::auth::generate_password(), true)
+    } else {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("could not read the password from stdin")?;
+        let password = text.trim_end_matches(['\n', '\r']).to_string();
+        anyhow::ensure!(
+            password.chars().count() >= 12,
+            "the password must have at least 12 characters"
+        );
+        (password, false)
+    };
+    let hash = crate::auth::hash_password(password.clone()).await?;
+    let account = accounts::create(store, handle, role, Some(&hash))
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", describe(e)))?;
+    println!(
+        "created {} account '{}'",
+        account.role.as_str(),
+        account.handle
+    );
+    if generated {
+        println!("password (shown once): {password}");
+    }
+    Ok(0)
+}
+
+async fn create_token(
+    store: &Store,
+    handle: &str,
+    scope: &str,
+    expires: Option<&str>,
+    name: &str,
+) -> anyhow::Result<i32> {
+    let scope = match scope {
+        "write" => Scope::Write,
+        _ => Scope::Read,
+    };
+    let expires_at = expires
+        .map(|e| {
+            parse_lifetime(e).map(|d| {
+                (chrono::Utc::now() + d).to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+            })
+        })
+        .transpose()?;
+    let account = accounts::by_handle(store, handle)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", describe(e)))?
+        .with_context(|| format!("there is no account '{handle}'"))?;
+    let token = crate::auth::generate_token();
+    accounts::add_token(store, &account, name, scope, &token, expires_at.as_deref())
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", describe(e)))?;
+    println!("{token}");
+    Ok(0)
+}
+
+/// A store error as a command-line message (validation errors name their field).
+fn describe(e: crate::error::Error) -> String {
+    match e {
+        crate::error::Error::Validation(errors) => errors
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    }
+}
+
+/// `30d`, `12h`, `2w`, `90m` → a duration.
+fn parse_lifetime(text: &str) -> anyhow::Result<chrono::Duration> {
+    let (number, unit) = text.split_at(text.len().saturating_sub(1));
+    let n: i64 = number
+        .parse()
+        .ok()
+        .filter(|n| *n > 0)
+        .with_context(|| format!("'{text}' is not a lifetime such as 30d, 12h or 2w"))?;
+    Ok(match unit {
+        "m" => chrono::Duration::minutes(n),
+        "h" => chrono::Duration::hours(n),
+        "d" => chrono::Duration::days(n),
+        "w" => chrono::Duration::weeks(n),
+        _ => anyhow::bail!("'{text}' is not a lifetime such as 30d, 12h or 2w"),
+    })
 }
 
 async fn import(settings: &Settings, args: &ImportArgs) -> anyhow::Result<i32> {
@@ -149,4 +287,18 @@ async fn import(settings: &Settings, args: &ImportArgs) -> anyhow::Result<i32> {
         }
     );
     Ok(if report.rejected > 0 { 1 } else { 0 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_lifetime;
+
+    #[test]
+    fn lifetimes() {
+        assert_eq!(parse_lifetime("30d").ok(), Some(chrono::Duration::days(30)));
+        assert_eq!(parse_lifetime("2w").ok(), Some(chrono::Duration::weeks(2)));
+        for bad in ["", "d", "0d", "-1d", "30y", "x3h"] {
+            assert!(parse_lifetime(bad).is_err(), "{bad}");
+        }
+    }
 }

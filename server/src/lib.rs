@@ -1,6 +1,7 @@
 //! Steward's server: the `steward` binary's library. The README's architecture section is the map.
 #![recursion_limit = "512"]
 
+pub mod auth;
 pub mod cli;
 pub mod configuration;
 pub mod demo;

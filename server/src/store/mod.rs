@@ -3,6 +3,7 @@
 //! schema is kept per engine in `migrations/`. See the README's architecture section for why
 //! `Any` rather than one module per engine.
 
+pub mod accounts;
 pub mod catalog;
 pub mod people;
 pub mod services;

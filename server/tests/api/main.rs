@@ -1,5 +1,6 @@
 //! API integration tests: the real application on a free port, SQLite and PostgreSQL.
 
+mod accounts;
 mod catalog;
 mod cli;
 mod health;
