@@ -16,6 +16,9 @@ pub enum Error {
     Validation(Vec<FieldError>),
     #[error("{0} not found")]
     NotFound(String),
+    /// The request body is over the size limit.
+    #[error("{0}")]
+    TooLarge(String),
     /// A conflict with the stored state: duplicate key, stale version, still referenced.
     #[error("{message}")]
     Conflict {

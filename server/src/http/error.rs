@@ -73,6 +73,13 @@ impl IntoResponse for Error {
                 None,
                 vec![],
             ),
+            Error::TooLarge(message) => body(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                message,
+                None,
+                vec![],
+            ),
             Error::Conflict {
                 code,
                 message,
@@ -119,6 +126,9 @@ impl From<JsonRejection> for Error {
             }
             JsonRejection::MissingJsonContentType(_) => {
                 Error::bad_request("send the body as JSON with Content-Type: application/json")
+            }
+            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Error::TooLarge("the request body is too large".into())
             }
             other => Error::bad_request(other.body_text()),
         }

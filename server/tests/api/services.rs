@@ -237,5 +237,11 @@ async fn malformed_bodies_get_clear_errors(app: TestApp) {
     assert_eq!(r.body["error"]["field"], "owners");
     let r = app.post_raw("/api/v1/services", "text/plain", "{}").await;
     assert_eq!(r.status, 400);
+    let huge = format!("{{\"slug\": \"{}\"}}", "a".repeat(3 * 1024 * 1024));
+    let r = app
+        .post_raw("/api/v1/services", "application/json", &huge)
+        .await;
+    assert_eq!(r.status, 413, "bodies over 2 MB are refused");
+    assert_eq!(r.body["error"]["code"], "too_large");
     assert_eq!(app.get("/api/v1/services").await.body["total"], 3);
 }
