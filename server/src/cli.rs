@@ -215,6 +215,17 @@ async fn create_token(
     Ok(0)
 }
 
+/// Changes made from the command line are attributed to the operating-system user.
+fn cli_actor() -> crate::store::audit::Actor {
+    crate::store::audit::Actor {
+        principal: None,
+        request_id: Some(format!(
+            "cli:{}",
+            std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+        )),
+    }
+}
+
 /// A store error as a command-line message (validation errors name their field).
 fn describe(e: crate::error::Error) -> String {
     match e {
@@ -255,7 +266,7 @@ async fn import(settings: &Settings, args: &ImportArgs) -> anyhow::Result<i32> {
         );
     }
     let store = open(settings).await?;
-    let report = catalog::import(&store, &documents, args.dry_run)
+    let report = catalog::import(&store, &cli_actor(), &documents, args.dry_run)
         .await
         .map_err(|e| anyhow::anyhow!("import failed: {e}"))?;
     for item in &report.items {

@@ -1,6 +1,7 @@
 //! Loads the demo catalog into an empty database (never into one that holds data).
 
 use crate::domain::records::{Changes, Record};
+use crate::store::audit::Actor;
 use crate::store::{catalog, Store};
 
 pub async fn load_if_empty(store: &Store) -> anyhow::Result<bool> {
@@ -15,7 +16,7 @@ pub async fn load_if_empty(store: &Store) -> anyhow::Result<bool> {
         services: demo.services.into_iter().map(Record::new).collect(),
         entities: Vec::new(),
     };
-    catalog::apply(store, &changes)
+    catalog::apply(store, &Actor::system(), &changes)
         .await
         .map_err(|e| anyhow::anyhow!("demo data could not be loaded: {e:?}"))?;
     tracing::info!("demo data loaded");

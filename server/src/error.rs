@@ -16,6 +16,9 @@ pub enum Error {
     Validation(Vec<FieldError>),
     #[error("{0} not found")]
     NotFound(String),
+    /// Credentials were sent but are not valid (401).
+    #[error("{0}")]
+    Unauthenticated(String),
     /// The request body is over the size limit.
     #[error("{0}")]
     TooLarge(String),

@@ -422,3 +422,49 @@ pub struct ImportReport {
     pub rejected: i64,
     pub items: Vec<ImportItem>,
 }
+
+/// One entry of the audit log: who changed what, from what to what.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEvent {
+    pub id: i64,
+    pub at: String,
+    /// `account`, `token` or `anonymous`.
+    pub actor_kind: String,
+    pub actor: String,
+    /// `service.create`, `team.update`, `person.delete`, `catalog.import`, …
+    pub action: String,
+    /// `service`, `team`, `person` or `entity`.
+    pub subject_type: String,
+    pub subject: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
+    pub before: Option<serde_json::Value>,
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
+    pub after: Option<serde_json::Value>,
+    pub request_id: Option<String>,
+}
+
+/// Query of `GET /audit`; newest first.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(IntoParams))]
+#[serde(rename_all = "camelCase")]
+pub struct AuditQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+    /// `service`, `team`, `person` or `entity`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// RFC 3339 instant; events at or after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+    /// RFC 3339 instant; events before it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<i64>,
+}

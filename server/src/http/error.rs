@@ -73,6 +73,20 @@ impl IntoResponse for Error {
                 None,
                 vec![],
             ),
+            Error::Unauthenticated(message) => {
+                let mut response = body(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthenticated",
+                    message,
+                    None,
+                    vec![],
+                );
+                response.headers_mut().insert(
+                    axum::http::header::WWW_AUTHENTICATE,
+                    axum::http::HeaderValue::from_static("Bearer"),
+                );
+                response
+            }
             Error::TooLarge(message) => body(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "too_large",

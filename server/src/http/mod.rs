@@ -36,7 +36,7 @@ pub struct AppState {
     info(title = "Steward API", description = "Production ownership: the service catalog, \
         who owns what and how services depend on each other."),
     tags((name = "services"), (name = "teams"), (name = "people"), (name = "catalog",
-        description = "Backstage import and export"), (name = "operations"))
+        description = "Backstage import and export"), (name = "audit"), (name = "operations"))
 )]
 struct ApiDoc;
 

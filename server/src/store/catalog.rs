@@ -1,6 +1,7 @@
 //! The whole catalog at once: a snapshot for export and import planning, and `apply`, which
 //! writes a set of records in one transaction (Backstage import, demo data).
 
+use super::audit::{self, Actor};
 use super::{now, Store};
 pub use crate::domain::records::{Catalog, Changes, Entity, Record};
 use crate::error::{Error, Result};
@@ -191,9 +192,11 @@ async fn set_extra(conn: &mut AnyConnection, table: &str, id: i64, extra: &Value
 }
 
 /// Writes `changes` in one transaction: all of it or (on any error) none of it.
-pub async fn apply(store: &Store, changes: &Changes) -> Result<()> {
+pub async fn apply(store: &Store, actor: &Actor, changes: &Changes) -> Result<()> {
     let mut tx = store.pool.begin().await?;
+    let current = read(&mut tx).await?;
     write(&mut tx, changes).await?;
+    record_changes(&mut tx, actor, &current, changes).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -202,6 +205,7 @@ pub async fn apply(store: &Store, changes: &Changes) -> Result<()> {
 /// anything is rejected, applies it — reading and writing in the same transaction.
 pub async fn import(
     store: &Store,
+    actor: &Actor,
     documents: &[crate::domain::backstage::Document],
     dry_run: bool,
 ) -> Result<ImportReport> {
@@ -213,6 +217,7 @@ pub async fn import(
     let applied = !dry_run && rejected == 0 && !plan.changes.is_empty();
     if applied {
         write(&mut tx, &plan.changes).await?;
+        record_changes(&mut tx, actor, &current, &plan.changes).await?;
         tx.commit().await?;
     }
     Ok(ImportReport {
@@ -224,6 +229,68 @@ pub async fn import(
         rejected,
         items: plan.items,
     })
+}
+
+/// One audit event per record written, with the record before and after.
+async fn record_changes(
+    tx: &mut AnyConnection,
+    actor: &Actor,
+    current: &Catalog,
+    changes: &Changes,
+) -> Result<()> {
+    fn action(kind: &str, existed: bool) -> String {
+        format!("{kind}.{}", if existed { "update" } else { "create" })
+    }
+    for rec in &changes.people {
+        let before = current.people.get(&rec.input.handle).map(|r| &r.input);
+        let name = action("person", before.is_some());
+        audit::record(
+            tx,
+            actor,
+            &name,
+            "person",
+            &rec.input.handle,
+            before,
+            Some(&rec.input),
+        )
+        .await?;
+    }
+    for rec in &changes.teams {
+        let before = current.teams.get(&rec.input.slug).map(|r| &r.input);
+        let name = action("team", before.is_some());
+        audit::record(
+            tx,
+            actor,
+            &name,
+            "team",
+            &rec.input.slug,
+            before,
+            Some(&rec.input),
+        )
+        .await?;
+    }
+    for rec in &changes.services {
+        let before = current.services.get(&rec.input.slug).map(|r| &r.input);
+        let name = action("service", before.is_some());
+        audit::record(
+            tx,
+            actor,
+            &name,
+            "service",
+            &rec.input.slug,
+            before,
+            Some(&rec.input),
+        )
+        .await?;
+    }
+    for e in &changes.entities {
+        let key = (e.kind.clone(), e.namespace.clone(), e.name.clone());
+        let before = current.entities.get(&key).map(|b| &b.body);
+        let subject = format!("{}:{}/{}", e.kind.to_lowercase(), e.namespace, e.name);
+        let name = action("entity", before.is_some());
+        audit::record(tx, actor, &name, "entity", &subject, before, Some(&e.body)).await?;
+    }
+    Ok(())
 }
 
 async fn write(tx: &mut AnyConnection, changes: &Changes) -> Result<()> {

@@ -4,6 +4,7 @@
 //! `Any` rather than one module per engine.
 
 pub mod accounts;
+pub mod audit;
 pub mod catalog;
 pub mod people;
 pub mod services;

@@ -1,5 +1,6 @@
 //! People: who can own, be on call and be reached.
 
+use super::audit::{self, Actor};
 use super::{like_pattern, now, Arg, Sql, Store};
 use crate::domain::catalog::validate_person;
 use crate::error::{Error, Result, ResultExt};
@@ -112,10 +113,15 @@ pub async fn list(store: &Store, q: &SimpleQuery) -> Result<Page<Person>> {
 
 pub async fn get(store: &Store, handle: &str) -> Result<Person> {
     let mut conn = store.pool.acquire().await?;
-    let id = id_by_handle(&mut conn, handle)
+    fetch(&mut conn, handle).await
+}
+
+/// The Person as the API returns it, read on `conn` (inside a transaction: its own view).
+pub(crate) async fn fetch(conn: &mut AnyConnection, handle: &str) -> Result<Person> {
+    let id = id_by_handle(&mut *conn, handle)
         .await?
         .ok_or_else(|| Error::NotFound(format!("person '{handle}'")))?;
-    load(&mut conn, &[id])
+    load(&mut *conn, &[id])
         .await?
         .pop()
         .ok_or_else(|| Error::NotFound(format!("person '{handle}'")))
@@ -194,7 +200,7 @@ pub(crate) async fn write(
     }
 }
 
-pub async fn create(store: &Store, input: &PersonInput) -> Result<Person> {
+pub async fn create(store: &Store, actor: &Actor, input: &PersonInput) -> Result<Person> {
     let mut tx = store.pool.begin().await?;
     if id_by_handle(&mut tx, &input.handle).await?.is_some() {
         return Err(Error::conflict(
@@ -204,33 +210,70 @@ pub async fn create(store: &Store, input: &PersonInput) -> Result<Person> {
         ));
     }
     write(&mut tx, None, input).await?;
+    let after = fetch(&mut tx, &input.handle).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "person.create",
+        "person",
+        &input.handle,
+        None::<&Person>,
+        Some(&after),
+    )
+    .await?;
     tx.commit().await?;
-    get(store, &input.handle).await
+    Ok(after)
 }
 
-pub async fn update(store: &Store, handle: &str, input: &PersonInput) -> Result<Person> {
+pub async fn update(
+    store: &Store,
+    actor: &Actor,
+    handle: &str,
+    input: &PersonInput,
+) -> Result<Person> {
     let mut tx = store.pool.begin().await?;
     let id = id_by_handle(&mut tx, handle)
         .await?
         .ok_or_else(|| Error::NotFound(format!("person '{handle}'")))?;
+    let before = fetch(&mut tx, handle).await?;
     let expected = super::check_put(input.version, &input.handle, handle, "handle")?;
     if !super::bump_version(&mut tx, "people", id, Some(expected)).await? {
         return Err(Error::stale_version(&format!("person '{handle}'")));
     }
     write(&mut tx, Some(id), input).await?;
+    let after = fetch(&mut tx, handle).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "person.update",
+        "person",
+        handle,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
     tx.commit().await?;
-    get(store, handle).await
+    Ok(after)
 }
 
 /// Deletes a person and their team memberships.
-pub async fn delete(store: &Store, handle: &str) -> Result<()> {
-    let deleted = sqlx::query("delete from people where handle = $1")
+pub async fn delete(store: &Store, actor: &Actor, handle: &str) -> Result<()> {
+    let mut tx = store.pool.begin().await?;
+    let before = fetch(&mut tx, handle).await?;
+    sqlx::query("delete from people where handle = $1")
         .bind(handle)
-        .execute(&store.pool)
-        .await?
-        .rows_affected();
-    if deleted == 0 {
-        return Err(Error::NotFound(format!("person '{handle}'")));
-    }
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "person.delete",
+        "person",
+        handle,
+        Some(&before),
+        None::<&Person>,
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }

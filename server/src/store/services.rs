@@ -1,5 +1,6 @@
 //! Services: owners, tags, links, dependencies in both directions.
 
+use super::audit::{self, Actor};
 use super::{like_pattern, now, Arg, Sql, Store};
 use crate::domain::catalog::validate_service;
 use crate::domain::graph::shortest_cycle;
@@ -283,6 +284,11 @@ async fn edges(
 
 pub async fn get(store: &Store, slug: &str) -> Result<Service> {
     let mut conn = store.pool.acquire().await?;
+    fetch(&mut conn, slug).await
+}
+
+/// The Service as the API returns it, read on `conn` (inside a transaction: its own view).
+pub(crate) async fn fetch(conn: &mut AnyConnection, slug: &str) -> Result<Service> {
     let row = sqlx::query(
         "select id, slug, name, description, tier, lifecycle, kind, system, repository, links, \
          annotations, version, created_at, updated_at from services where slug = $1",
@@ -292,23 +298,23 @@ pub async fn get(store: &Store, slug: &str) -> Result<Service> {
     .await?
     .ok_or_else(|| Error::NotFound(format!("service '{slug}'")))?;
     let id: i64 = row.try_get("id")?;
-    let owners = owners_of(&mut conn, &[id])
+    let owners = owners_of(&mut *conn, &[id])
         .await?
         .remove(&id)
         .unwrap_or_default();
-    let tags = tags_of(&mut conn, &[id])
+    let tags = tags_of(&mut *conn, &[id])
         .await?
         .remove(&id)
         .unwrap_or_default();
-    let depends_on = edges(&mut conn, &[id], true)
+    let depends_on = edges(&mut *conn, &[id], true)
         .await?
         .remove(&id)
         .unwrap_or_default();
-    let depended_on_by = edges(&mut conn, &[id], false)
+    let depended_on_by = edges(&mut *conn, &[id], false)
         .await?
         .remove(&id)
         .unwrap_or_default();
-    let cycle = find_cycle(&mut conn, id).await?;
+    let cycle = find_cycle(&mut *conn, id).await?;
     let links: String = row.try_get("links")?;
     let annotations: String = row.try_get("annotations")?;
     Ok(Service {
@@ -332,8 +338,8 @@ pub async fn get(store: &Store, slug: &str) -> Result<Service> {
         links: serde_json::from_str(&links).map_err(anyhow::Error::from)?,
         tags,
         annotations: serde_json::from_str(&annotations).map_err(anyhow::Error::from)?,
-        depends_on: summaries(&mut conn, &depends_on).await?,
-        depended_on_by: summaries(&mut conn, &depended_on_by).await?,
+        depends_on: summaries(&mut *conn, &depends_on).await?,
+        depended_on_by: summaries(&mut *conn, &depended_on_by).await?,
         dependency_cycle: cycle,
         version: row.try_get("version")?,
         created_at: row.try_get("created_at")?,
@@ -518,7 +524,7 @@ async fn extra_of(conn: &mut AnyConnection, id: i64) -> Result<String> {
     )
 }
 
-pub async fn create(store: &Store, input: &ServiceInput) -> Result<Service> {
+pub async fn create(store: &Store, actor: &Actor, input: &ServiceInput) -> Result<Service> {
     let mut tx = store.pool.begin().await?;
     if id_by_slug(&mut tx, &input.slug).await?.is_some() {
         return Err(Error::conflict(
@@ -538,15 +544,32 @@ pub async fn create(store: &Store, input: &ServiceInput) -> Result<Service> {
     }
     let id = write_row(&mut tx, None, input, "{}").await?;
     write_relations(&mut tx, id, input).await?;
+    let after = fetch(&mut tx, &input.slug).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "service.create",
+        "service",
+        &input.slug,
+        None::<&Service>,
+        Some(&after),
+    )
+    .await?;
     tx.commit().await?;
-    get(store, &input.slug).await
+    Ok(after)
 }
 
-pub async fn update(store: &Store, slug: &str, input: &ServiceInput) -> Result<Service> {
+pub async fn update(
+    store: &Store,
+    actor: &Actor,
+    slug: &str,
+    input: &ServiceInput,
+) -> Result<Service> {
     let mut tx = store.pool.begin().await?;
     let id = id_by_slug(&mut tx, slug)
         .await?
         .ok_or_else(|| Error::NotFound(format!("service '{slug}'")))?;
+    let before = fetch(&mut tx, slug).await?;
     let expected = super::check_put(input.version, &input.slug, slug, "slug")?;
     let mut errors = validate_service(input).0;
     if let Err(Error::Validation(mut more)) = resolve(&mut tx, input).await {
@@ -561,16 +584,28 @@ pub async fn update(store: &Store, slug: &str, input: &ServiceInput) -> Result<S
     let extra = extra_of(&mut tx, id).await?;
     write_row(&mut tx, Some(id), input, &extra).await?;
     write_relations(&mut tx, id, input).await?;
+    let after = fetch(&mut tx, slug).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "service.update",
+        "service",
+        slug,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
     tx.commit().await?;
-    get(store, slug).await
+    Ok(after)
 }
 
 /// Deletes a service nothing depends on.
-pub async fn delete(store: &Store, slug: &str) -> Result<()> {
+pub async fn delete(store: &Store, actor: &Actor, slug: &str) -> Result<()> {
     let mut tx = store.pool.begin().await?;
     let id = id_by_slug(&mut tx, slug)
         .await?
         .ok_or_else(|| Error::NotFound(format!("service '{slug}'")))?;
+    let before = fetch(&mut tx, slug).await?;
     let dependents: Vec<String> = sqlx::query_scalar(
         "select s.slug from service_dependencies d join services s on s.id = d.service_id \
          where d.depends_on_id = $1 and d.service_id <> $1 order by s.slug",
@@ -592,6 +627,16 @@ pub async fn delete(store: &Store, slug: &str) -> Result<()> {
         .bind(id)
         .execute(&mut *tx)
         .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "service.delete",
+        "service",
+        slug,
+        Some(&before),
+        None::<&Service>,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

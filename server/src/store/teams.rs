@@ -1,5 +1,6 @@
 //! Teams and their members.
 
+use super::audit::{self, Actor};
 use super::{like_pattern, now, Arg, Sql, Store};
 use crate::domain::catalog::validate_team;
 use crate::error::{Error, Result, ResultExt};
@@ -119,10 +120,15 @@ pub async fn list(store: &Store, q: &SimpleQuery) -> Result<Page<Team>> {
 
 pub async fn get(store: &Store, slug: &str) -> Result<Team> {
     let mut conn = store.pool.acquire().await?;
-    let id = id_by_slug(&mut conn, slug)
+    fetch(&mut conn, slug).await
+}
+
+/// The Team as the API returns it, read on `conn` (inside a transaction: its own view).
+pub(crate) async fn fetch(conn: &mut AnyConnection, slug: &str) -> Result<Team> {
+    let id = id_by_slug(&mut *conn, slug)
         .await?
         .ok_or_else(|| Error::NotFound(format!("team '{slug}'")))?;
-    let mut team = load(&mut conn, &[id])
+    let mut team = load(&mut *conn, &[id])
         .await?
         .pop()
         .ok_or_else(|| Error::NotFound(format!("team '{slug}'")))?;
@@ -133,7 +139,7 @@ pub async fn get(store: &Store, slug: &str) -> Result<Team> {
     .bind(id)
     .fetch_all(&mut *conn)
     .await?;
-    team.services = super::services::summaries(&mut conn, &service_ids).await?;
+    team.services = super::services::summaries(&mut *conn, &service_ids).await?;
     Ok(team)
 }
 
@@ -271,7 +277,7 @@ async fn creates_parent_cycle(conn: &mut AnyConnection, id: i64, parent_id: i64)
     Ok(false)
 }
 
-pub async fn create(store: &Store, input: &TeamInput) -> Result<Team> {
+pub async fn create(store: &Store, actor: &Actor, input: &TeamInput) -> Result<Team> {
     let mut tx = store.pool.begin().await?;
     if id_by_slug(&mut tx, &input.slug).await?.is_some() {
         return Err(Error::conflict(
@@ -281,29 +287,53 @@ pub async fn create(store: &Store, input: &TeamInput) -> Result<Team> {
         ));
     }
     write(&mut tx, None, input).await?;
+    let after = fetch(&mut tx, &input.slug).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "team.create",
+        "team",
+        &input.slug,
+        None::<&Team>,
+        Some(&after),
+    )
+    .await?;
     tx.commit().await?;
-    get(store, &input.slug).await
+    Ok(after)
 }
 
-pub async fn update(store: &Store, slug: &str, input: &TeamInput) -> Result<Team> {
+pub async fn update(store: &Store, actor: &Actor, slug: &str, input: &TeamInput) -> Result<Team> {
     let mut tx = store.pool.begin().await?;
     let id = id_by_slug(&mut tx, slug)
         .await?
         .ok_or_else(|| Error::NotFound(format!("team '{slug}'")))?;
+    let before = fetch(&mut tx, slug).await?;
     let expected = super::check_put(input.version, &input.slug, slug, "slug")?;
     if !super::bump_version(&mut tx, "teams", id, Some(expected)).await? {
         return Err(Error::stale_version(&format!("team '{slug}'")));
     }
     write(&mut tx, Some(id), input).await?;
+    let after = fetch(&mut tx, slug).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "team.update",
+        "team",
+        slug,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
     tx.commit().await?;
-    get(store, slug).await
+    Ok(after)
 }
 
-pub async fn delete(store: &Store, slug: &str) -> Result<()> {
+pub async fn delete(store: &Store, actor: &Actor, slug: &str) -> Result<()> {
     let mut tx = store.pool.begin().await?;
     let id = id_by_slug(&mut tx, slug)
         .await?
         .ok_or_else(|| Error::NotFound(format!("team '{slug}'")))?;
+    let before = fetch(&mut tx, slug).await?;
     let owned: Vec<String> = sqlx::query_scalar(
         "select s.slug from service_owners o join services s on s.id = o.service_id \
          where o.team_id = $1 order by s.slug",
@@ -338,6 +368,16 @@ pub async fn delete(store: &Store, slug: &str) -> Result<()> {
         .bind(id)
         .execute(&mut *tx)
         .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "team.delete",
+        "team",
+        slug,
+        Some(&before),
+        None::<&Team>,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -65,6 +65,7 @@ async fn openapi_covers_every_route(app: TestApp) {
         "DELETE /api/v1/people/{handle}",
         "POST /api/v1/import",
         "GET /api/v1/export",
+        "GET /api/v1/audit",
         "GET /api/v1/openapi.json",
         "GET /healthz",
         "GET /readyz",

@@ -1,6 +1,7 @@
 //! API integration tests: the real application on a free port, SQLite and PostgreSQL.
 
 mod accounts;
+mod audit;
 mod catalog;
 mod cli;
 mod health;

@@ -3,6 +3,7 @@
 use crate::domain::backstage;
 use crate::error::{Error, Result};
 use crate::http::AppState;
+use crate::store::audit::Actor;
 use crate::store::{catalog, Store};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -44,6 +45,7 @@ struct ImportParams {
         (status = 422, body = ImportReport)))]
 async fn import(
     State(store): State<Store>,
+    actor: Actor,
     axum::extract::Query(params): axum::extract::Query<ImportParams>,
     headers: HeaderMap,
     body: Bytes,
@@ -65,7 +67,7 @@ async fn import(
     if documents.is_empty() {
         return Err(Error::bad_request("the body holds no Backstage entities"));
     }
-    let report = catalog::import(&store, &documents, dry_run).await?;
+    let report = catalog::import(&store, &actor, &documents, dry_run).await?;
     let status = if report.rejected > 0 {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {

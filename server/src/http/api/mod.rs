@@ -1,5 +1,6 @@
 //! `/api/v1`: one module per resource, each exposing its routes with their OpenAPI paths.
 
+mod audit;
 mod catalog;
 mod people;
 mod services;
@@ -14,4 +15,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(teams::router())
         .merge(people::router())
         .merge(catalog::router())
+        .merge(audit::router())
 }

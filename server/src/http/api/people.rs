@@ -3,6 +3,7 @@
 use crate::error::Result;
 use crate::http::extract::{ApiJson, ApiQuery};
 use crate::http::AppState;
+use crate::store::audit::Actor;
 use crate::store::{people, Store};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -32,11 +33,12 @@ async fn list(
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create(
     State(store): State<Store>,
+    actor: Actor,
     ApiJson(input): ApiJson<PersonInput>,
 ) -> Result<(StatusCode, Json<Person>)> {
     Ok((
         StatusCode::CREATED,
-        Json(people::create(&store, &input).await?),
+        Json(people::create(&store, &actor, &input).await?),
     ))
 }
 
@@ -56,17 +58,22 @@ async fn read(State(store): State<Store>, Path(handle): Path<String>) -> Result<
         (status = 422, body = ErrorBody)))]
 async fn replace(
     State(store): State<Store>,
+    actor: Actor,
     Path(handle): Path<String>,
     ApiJson(input): ApiJson<PersonInput>,
 ) -> Result<Json<Person>> {
-    Ok(Json(people::update(&store, &handle, &input).await?))
+    Ok(Json(people::update(&store, &actor, &handle, &input).await?))
 }
 
 /// Delete a person (and their team memberships).
 #[utoipa::path(delete, path = "/people/{handle}", tag = "people",
     params(("handle" = String, Path, description = "Handle of the person")),
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn remove(State(store): State<Store>, Path(handle): Path<String>) -> Result<StatusCode> {
-    people::delete(&store, &handle).await?;
+async fn remove(
+    State(store): State<Store>,
+    actor: Actor,
+    Path(handle): Path<String>,
+) -> Result<StatusCode> {
+    people::delete(&store, &actor, &handle).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,6 +3,7 @@
 use crate::error::Result;
 use crate::http::extract::{ApiJson, ApiQuery};
 use crate::http::AppState;
+use crate::store::audit::Actor;
 use crate::store::{services, Store};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -32,11 +33,12 @@ async fn list(
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create(
     State(store): State<Store>,
+    actor: Actor,
     ApiJson(input): ApiJson<ServiceInput>,
 ) -> Result<(StatusCode, Json<Service>)> {
     Ok((
         StatusCode::CREATED,
-        Json(services::create(&store, &input).await?),
+        Json(services::create(&store, &actor, &input).await?),
     ))
 }
 
@@ -56,17 +58,22 @@ async fn read(State(store): State<Store>, Path(slug): Path<String>) -> Result<Js
         (status = 422, body = ErrorBody)))]
 async fn replace(
     State(store): State<Store>,
+    actor: Actor,
     Path(slug): Path<String>,
     ApiJson(input): ApiJson<ServiceInput>,
 ) -> Result<Json<Service>> {
-    Ok(Json(services::update(&store, &slug, &input).await?))
+    Ok(Json(services::update(&store, &actor, &slug, &input).await?))
 }
 
 /// Delete a service that nothing depends on.
 #[utoipa::path(delete, path = "/services/{slug}", tag = "services",
     params(("slug" = String, Path, description = "Service slug")),
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn remove(State(store): State<Store>, Path(slug): Path<String>) -> Result<StatusCode> {
-    services::delete(&store, &slug).await?;
+async fn remove(
+    State(store): State<Store>,
+    actor: Actor,
+    Path(slug): Path<String>,
+) -> Result<StatusCode> {
+    services::delete(&store, &actor, &slug).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,6 +3,7 @@
 use crate::error::Result;
 use crate::http::extract::{ApiJson, ApiQuery};
 use crate::http::AppState;
+use crate::store::audit::Actor;
 use crate::store::{teams, Store};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -32,11 +33,12 @@ async fn list(
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create(
     State(store): State<Store>,
+    actor: Actor,
     ApiJson(input): ApiJson<TeamInput>,
 ) -> Result<(StatusCode, Json<Team>)> {
     Ok((
         StatusCode::CREATED,
-        Json(teams::create(&store, &input).await?),
+        Json(teams::create(&store, &actor, &input).await?),
     ))
 }
 
@@ -56,17 +58,22 @@ async fn read(State(store): State<Store>, Path(slug): Path<String>) -> Result<Js
         (status = 422, body = ErrorBody)))]
 async fn replace(
     State(store): State<Store>,
+    actor: Actor,
     Path(slug): Path<String>,
     ApiJson(input): ApiJson<TeamInput>,
 ) -> Result<Json<Team>> {
-    Ok(Json(teams::update(&store, &slug, &input).await?))
+    Ok(Json(teams::update(&store, &actor, &slug, &input).await?))
 }
 
 /// Delete a team that owns no service and has no sub-teams.
 #[utoipa::path(delete, path = "/teams/{slug}", tag = "teams",
     params(("slug" = String, Path, description = "Team slug")),
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn remove(State(store): State<Store>, Path(slug): Path<String>) -> Result<StatusCode> {
-    teams::delete(&store, &slug).await?;
+async fn remove(
+    State(store): State<Store>,
+    actor: Actor,
+    Path(slug): Path<String>,
+) -> Result<StatusCode> {
+    teams::delete(&store, &actor, &slug).await?;
     Ok(StatusCode::NO_CONTENT)
 }
