@@ -295,4 +295,14 @@ async fn main() {
     );
     drop(child);
     driver_comparison(&db).await;
+    let start = Instant::now();
+    for _ in 0..10 {
+        steward_server::auth::hash_password("correct horse battery staple".into())
+            .await
+            .expect("hash");
+    }
+    println!(
+        "argon2id password hash (19 MiB, t=2, p=1):  {:.1} ms",
+        start.elapsed().as_secs_f64() * 100.0
+    );
 }

@@ -46,8 +46,14 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        use axum::serve::ListenerExt;
         tracing::info!(address = %self.listener.local_addr()?, "serving");
-        axum::serve(self.listener, self.router)
+        // Pages stream in several writes; without TCP_NODELAY, Nagle's algorithm and the
+        // client's delayed ACK hold the tail of each response back by ~40 ms.
+        let listener = self.listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        axum::serve(listener, self.router)
             .with_graceful_shutdown(shutdown_signal())
             .await
             .context("server error")?;
