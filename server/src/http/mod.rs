@@ -12,7 +12,7 @@ use crate::store::Store;
 use axum::extract::FromRef;
 use axum::http::{header, Request};
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::any;
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
@@ -63,7 +63,7 @@ pub fn api_router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .merge(health::router())
         .split_for_parts();
     let router = router
-        .route("/api/v1/{*rest}", get(api_not_found).post(api_not_found))
+        .route("/api/v1/{*rest}", any(api_not_found))
         .with_state(state);
     (router, openapi)
 }

@@ -24,6 +24,9 @@ async fn operations_endpoints(app: TestApp) {
     let unknown = app.get("/api/v1/nope").await;
     assert_eq!(unknown.status, 404);
     assert_eq!(unknown.body["error"]["code"], "not_found");
+    let unknown = app.delete("/api/v1/nope/deeper").await;
+    assert_eq!(unknown.status, 404, "any method on an unknown API route");
+    assert_eq!(unknown.body["error"]["code"], "not_found");
     // Readiness follows the database: once it is gone, the probe says so.
     app.store.pool.close().await;
     assert_eq!(app.get("/readyz").await.status, 503);
