@@ -94,13 +94,10 @@ pub async fn list(store: &Store, q: &AuditQuery) -> Result<Page<AuditEvent>> {
         }
     }
     let mut conn = store.pool.acquire().await?;
-    let mut count = Sql::new("select count(*)");
-    count.push(&f.text).args = f.args.clone();
-    let total: i64 = count.scalar().fetch_one(&mut *conn).await?;
-    let mut page = Sql::new(
-        "select id, at, actor_kind, actor, action, subject_type, subject, before, after, request_id",
+    let total: i64 = f.select("count(*)").scalar().fetch_one(&mut *conn).await?;
+    let mut page = f.select(
+        "id, at, actor_kind, actor, action, subject_type, subject, before, after, request_id",
     );
-    page.push(&f.text).args = f.args;
     page.push(&format!(" order by id desc limit {limit} offset {offset}"));
     let parse = |text: Option<String>| -> Result<Option<serde_json::Value>> {
         text.map(|t| serde_json::from_str(&t).map_err(|e| Error::Internal(e.into())))

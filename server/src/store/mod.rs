@@ -168,6 +168,13 @@ impl Sql {
             args: Vec::new(),
         }
     }
+    /// `select {columns}` followed by this text (a `from … where …` filter) and its binds.
+    pub fn select(&self, columns: &str) -> Sql {
+        Sql {
+            text: format!("select {columns}{}", self.text),
+            args: self.args.clone(),
+        }
+    }
     pub fn push(&mut self, text: &str) -> &mut Self {
         self.text.push_str(text);
         self

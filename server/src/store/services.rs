@@ -209,14 +209,11 @@ pub async fn list(store: &Store, q: &ServiceQuery) -> Result<Page<ServiceListIte
     let order = order_by(q.sort.as_deref())?;
     let f = filter(q)?;
     let mut conn = store.pool.acquire().await?;
-    let mut count = Sql::new("select count(*)");
-    count.push(&f.text).args = f.args.clone();
-    let total: i64 = count.scalar().fetch_one(&mut *conn).await?;
-    let mut page = Sql::new(
-        "select s.id, s.slug, s.name, s.description, s.tier, s.lifecycle, s.kind, s.system, \
+    let total: i64 = f.select("count(*)").scalar().fetch_one(&mut *conn).await?;
+    let mut page = f.select(
+        "s.id, s.slug, s.name, s.description, s.tier, s.lifecycle, s.kind, s.system, \
          s.version, s.updated_at",
     );
-    page.push(&f.text).args = f.args;
     page.push(&format!(" order by {order} limit {limit} offset {offset}"));
     let rows = page.query().fetch_all(&mut *conn).await?;
     let ids: Vec<i64> = rows

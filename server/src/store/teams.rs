@@ -103,11 +103,12 @@ pub async fn list(store: &Store, q: &SimpleQuery) -> Result<Page<Team>> {
         }
     };
     let mut conn = store.pool.acquire().await?;
-    let mut count = Sql::new("select count(*)");
-    count.push(&filter.text).args = filter.args.clone();
-    let total: i64 = count.scalar().fetch_one(&mut *conn).await?;
-    let mut page = Sql::new("select t.id");
-    page.push(&filter.text).args = filter.args.clone();
+    let total: i64 = filter
+        .select("count(*)")
+        .scalar()
+        .fetch_one(&mut *conn)
+        .await?;
+    let mut page = filter.select("t.id");
     page.push(&format!(" order by {order} limit {limit} offset {offset}"));
     let ids: Vec<i64> = page.scalar().fetch_all(&mut *conn).await?;
     Ok(Page {
