@@ -479,6 +479,35 @@ pub(crate) async fn write_relations(
     input: &ServiceInput,
 ) -> Result<()> {
     let (owners, deps) = resolve(conn, input).await?;
+    insert_relations(conn, id, input, &owners, &deps).await
+}
+
+/// Validates a service's own fields and resolves its references, reporting every problem
+/// of both kinds at once (so a form shows them all); returns the owner and dependency ids.
+async fn check(conn: &mut AnyConnection, input: &ServiceInput) -> Result<(Vec<i64>, Vec<i64>)> {
+    let mut errors = validate_service(input).0;
+    let resolved = match resolve(conn, input).await {
+        Ok(ids) => Some(ids),
+        Err(Error::Validation(mut more)) => {
+            errors.append(&mut more);
+            None
+        }
+        Err(other) => return Err(other),
+    };
+    match resolved {
+        Some(ids) if errors.is_empty() => Ok(ids),
+        _ => Err(Error::Validation(errors)),
+    }
+}
+
+/// Replaces the owners, tags and dependencies of service `id` with resolved ids.
+async fn insert_relations(
+    conn: &mut AnyConnection,
+    id: i64,
+    input: &ServiceInput,
+    owners: &[i64],
+    deps: &[i64],
+) -> Result<()> {
     for table in ["service_owners", "service_tags", "service_dependencies"] {
         sqlx::query(&format!("delete from {table} where service_id = $1"))
             .bind(id)
@@ -502,7 +531,7 @@ pub(crate) async fn write_relations(
             .execute(&mut *conn)
             .await?;
     }
-    for dep in deps {
+    for dep in deps.iter().copied() {
         sqlx::query("insert into service_dependencies (service_id, depends_on_id) values ($1, $2)")
             .bind(id)
             .bind(dep)
@@ -530,17 +559,9 @@ pub async fn create(store: &Store, actor: &Actor, input: &ServiceInput) -> Resul
             format!("a service '{}' already exists", input.slug),
         ));
     }
-    // Validate everything (own fields and references) before reporting, so a form shows
-    // every problem at once.
-    let mut errors = validate_service(input).0;
-    if let Err(Error::Validation(mut more)) = resolve(&mut tx, input).await {
-        errors.append(&mut more);
-    }
-    if !errors.is_empty() {
-        return Err(Error::Validation(errors));
-    }
+    let (owners, deps) = check(&mut tx, input).await?;
     let id = write_row(&mut tx, None, input, "{}").await?;
-    write_relations(&mut tx, id, input).await?;
+    insert_relations(&mut tx, id, input, &owners, &deps).await?;
     let after = fetch(&mut tx, &input.slug).await?;
     audit::record(
         &mut tx,
@@ -568,19 +589,13 @@ pub async fn update(
         .ok_or_else(|| Error::NotFound(format!("service '{slug}'")))?;
     let before = fetch(&mut tx, slug).await?;
     let expected = super::check_put(input.version, &input.slug, slug, "slug")?;
-    let mut errors = validate_service(input).0;
-    if let Err(Error::Validation(mut more)) = resolve(&mut tx, input).await {
-        errors.append(&mut more);
-    }
-    if !errors.is_empty() {
-        return Err(Error::Validation(errors));
-    }
+    let (owners, deps) = check(&mut tx, input).await?;
     if !super::bump_version(&mut tx, "services", id, Some(expected)).await? {
         return Err(Error::stale_version(&format!("service '{slug}'")));
     }
     let extra = extra_of(&mut tx, id).await?;
     write_row(&mut tx, Some(id), input, &extra).await?;
-    write_relations(&mut tx, id, input).await?;
+    insert_relations(&mut tx, id, input, &owners, &deps).await?;
     let after = fetch(&mut tx, slug).await?;
     audit::record(
         &mut tx,
