@@ -81,7 +81,11 @@ pub async fn spawn_app(db: Db) -> Option<TestApp> {
     tokio::spawn(app.run_until_stopped());
     Some(TestApp {
         address,
-        client: reqwest::Client::new(),
+        // A request that hangs fails the test with its URL instead of blocking the run.
+        client: reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .expect("client"),
         store,
         _dir: dir,
         postgres,
