@@ -3,6 +3,7 @@
 // Nothing here sleeps for a fixed time: every wait polls a condition until a deadline.
 
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -84,13 +85,21 @@ export async function startServer({ parent = os.tmpdir() } = {}) {
   const url = `http://127.0.0.1:${port}`;
   const logFile = path.join(tmp, 'server.log');
   const out = openSync(logFile, 'a');
+  // The demo accounts' password, fresh for every run.
+  const password = `e2e-${randomUUID()}`;
   const child = spawn(
     bin,
     ['serve', '--demo', '--bind', `127.0.0.1:${port}`, '--database-url', `sqlite://${path.join(tmp, 'steward.db')}`],
     {
       // A directory of its own, so that no steward.toml of the developer's checkout applies.
       cwd: tmp,
-      env: { ...process.env, STEWARD_SITE_ROOT: site, RUST_LOG: process.env.RUST_LOG ?? 'info', NO_COLOR: '1' },
+      env: {
+        ...process.env,
+        STEWARD_SITE_ROOT: site,
+        STEWARD_DEMO_PASSWORD: password,
+        RUST_LOG: process.env.RUST_LOG ?? 'info',
+        NO_COLOR: '1',
+      },
       stdio: ['ignore', out, out],
     },
   );
@@ -141,7 +150,7 @@ export async function startServer({ parent = os.tmpdir() } = {}) {
     await stop();
     throw new Error(`${e.message}\n--- server output ---\n${output}`);
   }
-  return { url, port, logFile, log, stop };
+  return { url, port, logFile, log, stop, password };
 }
 
 /**
@@ -159,7 +168,29 @@ export async function useServer() {
       return '';
     }
   };
-  return { url, logFile, log, stop: async () => {} };
+  return { url, logFile, log, stop: async () => {}, password: process.env.STEWARD_E2E_PASSWORD };
+}
+
+/**
+ * Signs `handle` in through the API and returns the session cookie (`name=value`), for
+ * requests made from the test process itself.
+ */
+export async function signInCookie(server, handle) {
+  const res = await fetch(`${server.url}/api/v1/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ handle, password: server.password }),
+  });
+  if (res.status !== 200) throw new Error(`sign-in of ${handle} answered ${res.status}: ${await res.text()}`);
+  return res.headers.get('set-cookie').split(';')[0];
+}
+
+/** Signs `handle` in within a browser context (its cookie jar), as the sign-in page would. */
+export async function signInContext(context, server, handle) {
+  const res = await context.request.post(`${server.url}/api/v1/session`, {
+    data: { handle, password: server.password },
+  });
+  if (res.status() !== 200) throw new Error(`sign-in of ${handle} answered ${res.status()}`);
 }
 
 /**

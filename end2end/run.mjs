@@ -47,6 +47,7 @@ const child = spawn(
       ...process.env,
       STEWARD_E2E_URL: server.url,
       STEWARD_E2E_LOG: server.logFile,
+      STEWARD_E2E_PASSWORD: server.password,
       STEWARD_E2E_TMP: tmp,
     },
   },

@@ -4,14 +4,19 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launchBrowser, screenshotPath, useServer } from './harness.mjs';
+import { launchBrowser, screenshotPath, signInContext, signInCookie, useServer } from './harness.mjs';
 
 let server;
 let browser;
+/** The admin's session cookie, for the test's own API calls. */
+let adminCookie;
 
 before(async () => {
   server = await useServer();
   browser = await launchBrowser();
+  adminCookie = await signInCookie(server, 'admin');
+  // The shared browser is signed in as the admin; the accounts test uses a browser of its own.
+  await signInContext(browser.context, server, 'admin');
 });
 
 after(async () => {
@@ -23,8 +28,9 @@ after(async () => {
 // Helpers
 
 /** GET /api/v1{path} as JSON, with the status. */
-async function api(path) {
-  const res = await fetch(`${server.url}/api/v1${path}`);
+async function api(path, { cookie = adminCookie, token } = {}) {
+  const headers = token ? { authorization: `Bearer ${token}` } : { cookie };
+  const res = await fetch(`${server.url}/api/v1${path}`, { headers });
   return { status: res.status, body: await res.json() };
 }
 
@@ -99,9 +105,9 @@ async function assertStillMarked(page) {
  * A test with a fresh page; an uncaught exception in the page fails it. On failure it saves a
  * screenshot to end2end/test-results/ and reports the page's errors and the server log's tail.
  */
-function e2e(name, fn) {
+function e2e(name, fn, { context = () => browser.context } = {}) {
   test(name, { timeout: 45_000 }, async (t) => {
-    const page = await browser.context.newPage();
+    const page = await context().newPage();
     const problems = [];
     page.on('pageerror', (e) => problems.push(`uncaught in page: ${e.message}`));
     page.on('console', (m) => {
@@ -289,7 +295,7 @@ e2e('a bad slug is reported next to the field', async (page) => {
 
 e2e('pages are server-rendered, then hydrate and update in place', async (page) => {
   // The server's HTML already carries the data; the hydration mark comes from the wasm only.
-  const html = await (await fetch(`${server.url}/catalog`)).text();
+  const html = await (await fetch(`${server.url}/catalog`, { headers: { cookie: adminCookie } })).text();
   assert.match(html, /data-slug="payments-api"/);
   assert.doesNotMatch(html, /data-hydrated/);
 
@@ -314,4 +320,85 @@ e2e('pages are server-rendered, then hydrate and update in place', async (page) 
   await waitForCatalog(page, (await apiServices()).items.map((s) => s.slug));
   assert.equal(await page.locator('#filter-tier').inputValue(), '');
   await assertStillMarked(page);
+});
+
+// A browser of its own, so that the shared one stays signed in as the admin.
+let memberBrowser;
+e2e(
+  'a member signs in, edits their team’s service, is refused elsewhere, manages tokens, signs out',
+  async (page) => {
+    // Not signed in: any page leads to the sign-in form, which comes back afterwards.
+    const res = await page.goto(`${server.url}/services/ledger/edit`);
+    assert.equal(res.status(), 200);
+    assert.equal(new URL(page.url()).pathname, '/sign-in');
+    await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
+    const form = page.locator('#sign-in-form');
+    await form.locator('#handle').fill('smoreau');
+    await form.locator('#password').fill('not the password');
+    await form.locator('button[type="submit"]').click();
+    await form.locator('.form-errors', { hasText: 'the handle or the password is wrong' }).waitFor();
+    await form.locator('#password').fill(server.password);
+    await form.locator('button[type="submit"]').click();
+    await page.waitForURL((url) => url.pathname === '/services/ledger/edit');
+    await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
+    assert.equal((await page.locator('#account-link').textContent()).trim(), 'smoreau');
+
+    // Ledger belongs to Payments, smoreau's team: the edit is saved.
+    const edit = page.locator('#service-form');
+    await edit.locator('#description').fill('Edited by a Payments member in the browser tests.');
+    await edit.locator('button[type="submit"]').click();
+    await page.waitForURL((url) => url.pathname === '/services/ledger');
+    const ledger = (await api('/services/ledger')).body;
+    assert.equal(ledger.description, 'Edited by a Payments member in the browser tests.');
+
+    // Catalog API belongs to Storefront: refused, with who may, and nothing stored.
+    const before = (await api('/services/catalog-api')).body;
+    await open(page, '/services/catalog-api/edit');
+    await edit.locator('#description').fill('Should not be saved.');
+    await edit.locator('button[type="submit"]').click();
+    const refusal = page.locator('#service-form .form-errors');
+    await refusal.waitFor();
+    assert.match(await refusal.textContent(), /only members of storefront \(or an admin\) may change this service/);
+    assert.equal(new URL(page.url()).pathname, '/services/catalog-api/edit');
+    const after = (await api('/services/catalog-api')).body;
+    assert.equal(after.description, before.description);
+    assert.equal(after.version, before.version);
+
+    // A read token: shown once, works, listed by its prefix, revoked.
+    await open(page, '/account');
+    const tokenForm = page.locator('#token-form');
+    await tokenForm.locator('#name').fill('e2e reader');
+    await tokenForm.locator('#scope').selectOption('read');
+    await tokenForm.locator('button[type="submit"]').click();
+    const shown = page.locator('#new-token');
+    await shown.waitFor();
+    const token = (await shown.textContent()).trim();
+    assert.match(token, /^stw_[0-9a-f]{64}$/);
+    const me = await api('/session', { token });
+    assert.equal(me.status, 200);
+    assert.equal(me.body.handle, 'smoreau');
+    assert.equal(me.body.via, 'token');
+    const row = page.locator('#tokens tbody tr', { hasText: 'e2e reader' });
+    await row.waitFor();
+    assert.match(await row.textContent(), new RegExp(token.slice(0, 12)));
+    assert.doesNotMatch(await page.locator('#tokens').textContent(), new RegExp(token));
+    await row.locator('button', { hasText: 'Revoke' }).click();
+    await row.locator('text=revoked').waitFor();
+    assert.equal((await api('/session', { token })).status, 401);
+
+    // Sign out ends the session: pages lead to the sign-in form again.
+    await page.locator('#sign-out').click();
+    await page.waitForURL((url) => url.pathname === '/sign-in');
+    await page.goto(`${server.url}/catalog`);
+    assert.equal(new URL(page.url()).pathname, '/sign-in');
+  },
+  { context: () => memberBrowser.context },
+);
+
+before(async () => {
+  memberBrowser = await launchBrowser();
+});
+
+after(async () => {
+  await memberBrowser?.close();
 });

@@ -14,9 +14,9 @@ use leptos_router::{
     path,
 };
 use pages::{
-    catalog::CatalogPage, home::HomePage, not_found::NotFoundPage, people::PeoplePage,
-    person::PersonPage, service::ServicePage, service_form::ServiceFormPage, team::TeamPage,
-    team_form::TeamFormPage, teams::TeamsPage,
+    account::AccountPage, catalog::CatalogPage, home::HomePage, not_found::NotFoundPage,
+    people::PeoplePage, person::PersonPage, service::ServicePage, service_form::ServiceFormPage,
+    sign_in::SignInPage, team::TeamPage, team_form::TeamFormPage, teams::TeamsPage,
 };
 
 /// The HTML document the server streams; `App` is the part that hydrates.
@@ -61,6 +61,8 @@ pub fn App() -> impl IntoView {
             <main id="main" tabindex="-1">
                 <Routes fallback=|| view! { <NotFoundPage/> }>
                     <Route path=path!("/") view=HomePage/>
+                    <Route path=path!("/sign-in") view=SignInPage/>
+                    <Route path=path!("/account") view=AccountPage/>
                     <Route path=path!("/catalog") view=CatalogPage/>
                     // Static segments before parameters: the first matching route wins.
                     <Route path=path!("/services/new") view=ServiceFormPage/>

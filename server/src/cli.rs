@@ -208,9 +208,17 @@ async fn create_token(
         .map_err(|e| anyhow::anyhow!("{}", describe(e)))?
         .with_context(|| format!("there is no account '{handle}'"))?;
     let token = crate::auth::generate_token();
-    accounts::add_token(store, &account, name, scope, &token, expires_at.as_deref())
-        .await
-        .map_err(|e| anyhow::anyhow!("{}", describe(e)))?;
+    accounts::add_token(
+        store,
+        &cli_actor(),
+        &account,
+        name,
+        scope,
+        &token,
+        expires_at.as_deref(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{}", describe(e)))?;
     println!("{token}");
     Ok(0)
 }
@@ -219,6 +227,7 @@ async fn create_token(
 fn cli_actor() -> crate::store::audit::Actor {
     crate::store::audit::Actor {
         principal: None,
+        system: true,
         request_id: Some(format!(
             "cli:{}",
             std::env::var("USER").unwrap_or_else(|_| "unknown".into())

@@ -23,6 +23,20 @@ pub struct Settings {
     /// Where the built UI (`pkg/`, assets) lives.
     pub site_root: String,
     pub log_format: LogFormat,
+    /// The address people use to reach Steward (`https://steward.example.com`). Session
+    /// cookies are `Secure` when it is https; sign-in redirects are built from it.
+    pub public_url: Option<url::Url>,
+    /// Let visitors who are not signed in read the catalog (off by default).
+    pub anonymous_read: bool,
+    /// A session ends after this long without a request…
+    pub session_idle: std::time::Duration,
+    /// …and in any case this long after sign-in.
+    pub session_max: std::time::Duration,
+    /// Behind a reverse proxy: the header holding the client address (`x-forwarded-for`,
+    /// whose last entry is used). Without it the peer address counts.
+    pub client_ip_header: Option<String>,
+    /// The password of the demo accounts; generated and printed once when not set.
+    pub demo_password: Option<String>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -33,7 +47,12 @@ impl std::fmt::Debug for Settings {
             .field("demo", &self.demo)
             .field("site_root", &self.site_root)
             .field("log_format", &self.log_format)
-            .finish()
+            .field("public_url", &self.public_url.as_ref().map(|u| u.as_str()))
+            .field("anonymous_read", &self.anonymous_read)
+            .field("session_idle", &self.session_idle)
+            .field("session_max", &self.session_max)
+            .field("client_ip_header", &self.client_ip_header)
+            .finish_non_exhaustive()
     }
 }
 
@@ -56,6 +75,12 @@ impl Default for Settings {
             demo: false,
             site_root: "target/site".into(),
             log_format: LogFormat::Pretty,
+            public_url: None,
+            anonymous_read: false,
+            session_idle: std::time::Duration::from_secs(12 * 3600),
+            session_max: std::time::Duration::from_secs(7 * 86_400),
+            client_ip_header: None,
+            demo_password: None,
         }
     }
 }
@@ -69,6 +94,11 @@ struct FileSettings {
     demo: Option<bool>,
     site_root: Option<String>,
     log_format: Option<LogFormat>,
+    public_url: Option<String>,
+    anonymous_read: Option<bool>,
+    session_idle_minutes: Option<u64>,
+    session_max_hours: Option<u64>,
+    client_ip_header: Option<String>,
 }
 
 impl Settings {
@@ -86,6 +116,17 @@ impl Settings {
             s.demo = file.demo.unwrap_or(s.demo);
             s.site_root = file.site_root.unwrap_or(s.site_root);
             s.log_format = file.log_format.unwrap_or(s.log_format);
+            if let Some(v) = file.public_url {
+                s.public_url = Some(parse_public_url(&v)?);
+            }
+            s.anonymous_read = file.anonymous_read.unwrap_or(s.anonymous_read);
+            if let Some(m) = file.session_idle_minutes {
+                s.session_idle = minutes(m, "session_idle_minutes")?;
+            }
+            if let Some(h) = file.session_max_hours {
+                s.session_max = minutes(h.saturating_mul(60), "session_max_hours")?;
+            }
+            s.client_ip_header = file.client_ip_header.or(s.client_ip_header);
         }
         s.apply_env(|k| std::env::var(k).ok())?;
         Ok(s)
@@ -116,8 +157,54 @@ impl Settings {
                 _ => anyhow::bail!("STEWARD_LOG_FORMAT must be json or pretty"),
             };
         }
+        if let Some(v) = var("STEWARD_PUBLIC_URL") {
+            self.public_url = Some(parse_public_url(&v)?);
+        }
+        if let Some(v) = var("STEWARD_ANONYMOUS_READ") {
+            self.anonymous_read = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        if let Some(v) = var("STEWARD_SESSION_IDLE_MINUTES") {
+            let m = v
+                .parse()
+                .with_context(|| format!("STEWARD_SESSION_IDLE_MINUTES: '{v}' is not a number"))?;
+            self.session_idle = minutes(m, "STEWARD_SESSION_IDLE_MINUTES")?;
+        }
+        if let Some(v) = var("STEWARD_SESSION_MAX_HOURS") {
+            let h: u64 = v
+                .parse()
+                .with_context(|| format!("STEWARD_SESSION_MAX_HOURS: '{v}' is not a number"))?;
+            self.session_max = minutes(h.saturating_mul(60), "STEWARD_SESSION_MAX_HOURS")?;
+        }
+        if let Some(v) = var("STEWARD_CLIENT_IP_HEADER") {
+            self.client_ip_header = Some(v.to_ascii_lowercase()).filter(|v| !v.is_empty());
+        }
+        if let Some(v) = var("STEWARD_DEMO_PASSWORD") {
+            self.demo_password = Some(v);
+        }
         Ok(())
     }
+
+    /// Whether session cookies get the `Secure` attribute.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_ref()
+            .is_some_and(|u| u.scheme() == "https")
+    }
+}
+
+fn parse_public_url(v: &str) -> anyhow::Result<url::Url> {
+    let u = url::Url::parse(v).with_context(|| format!("public URL '{v}' is not a URL"))?;
+    if !matches!(u.scheme(), "http" | "https") || u.host().is_none() {
+        anyhow::bail!("public URL '{v}' must be http(s)://HOST[:PORT]");
+    }
+    Ok(u)
+}
+
+fn minutes(m: u64, what: &str) -> anyhow::Result<std::time::Duration> {
+    if m == 0 {
+        anyhow::bail!("{what} must be at least 1");
+    }
+    Ok(std::time::Duration::from_secs(m.saturating_mul(60)))
 }
 
 #[cfg(test)]

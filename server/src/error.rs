@@ -19,6 +19,12 @@ pub enum Error {
     /// Credentials were sent but are not valid (401).
     #[error("{0}")]
     Unauthenticated(String),
+    /// Signed in, but not allowed to do this (403); the message says who may.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Too many attempts; try again after `retry_after` seconds (429).
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after: u64 },
     /// The request body is over the size limit.
     #[error("{0}")]
     TooLarge(String),
@@ -81,5 +87,16 @@ impl<T> ResultExt<T> for std::result::Result<T, sqlx::Error> {
             sqlx::Error::Database(db) if db.is_unique_violation() => f(),
             _ => Error::Database(e),
         })
+    }
+}
+
+impl From<crate::domain::authz::Denied> for Error {
+    fn from(denied: crate::domain::authz::Denied) -> Self {
+        match denied {
+            crate::domain::authz::Denied::Unauthenticated => {
+                Error::Unauthenticated("sign in, or send an API token, to change anything".into())
+            }
+            crate::domain::authz::Denied::Forbidden(reason) => Error::Forbidden(reason),
+        }
     }
 }

@@ -18,7 +18,7 @@ impl Application {
         let store = Store::connect(&settings.database_url).await?;
         store.migrate().await?;
         if settings.demo {
-            crate::demo_loader::load_if_empty(&store).await?;
+            crate::demo_loader::load_if_empty(&store, settings.demo_password.as_deref()).await?;
         }
         let listener = TcpListener::bind(settings.bind)
             .await
@@ -33,6 +33,7 @@ impl Application {
         let state = AppState {
             store: store.clone(),
             metrics: Default::default(),
+            auth: std::sync::Arc::new(http::auth::AuthConfig::from_settings(settings)),
         };
         Ok(Application {
             router: http::app(state, leptos_options),
@@ -53,10 +54,26 @@ impl Application {
         let listener = self.listener.tap_io(|tcp| {
             let _ = tcp.set_nodelay(true);
         });
-        axum::serve(listener, self.router)
+        // Expired sessions and old sign-in failures are removed hourly.
+        let store = self.store.clone();
+        let cleanup = tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+            loop {
+                every.tick().await;
+                match crate::store::sessions::delete_expired(&store).await {
+                    Ok(n) => tracing::debug!(sessions = n, "expired sessions removed"),
+                    Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
+                }
+            }
+        });
+        let router = self
+            .router
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(listener, router)
             .with_graceful_shutdown(shutdown_signal())
             .await
             .context("server error")?;
+        cleanup.abort();
         self.store.pool.close().await;
         tracing::info!("stopped");
         Ok(())

@@ -1,5 +1,5 @@
 //! The UI's client of `/api/v1`. During server-side rendering it calls the API router
-//! in-process (same handlers, the visitor's cookie forwarded, no network hop); in the browser
+//! in-process (same handlers, the visitor's identity forwarded, no network hop); in the browser
 //! it uses `fetch`. Either way the UI sees exactly what a script with a token would see.
 
 use super::ErrorDetail;
@@ -49,6 +49,12 @@ impl std::fmt::Display for ApiError {
 #[cfg(feature = "ssr")]
 #[derive(Clone)]
 pub struct InProcessApi(pub axum::Router);
+
+/// Request extensions the server attaches to a page request for the in-process API calls
+/// made while rendering it (the caller it already resolved), copied onto each such call.
+#[cfg(feature = "ssr")]
+#[derive(Clone, Default)]
+pub struct Forwarded(pub http::Extensions);
 
 #[cfg(any(feature = "ssr", feature = "hydrate"))]
 fn decode<T: DeserializeOwned>(status: u16, bytes: &[u8]) -> Result<T, ApiError> {
@@ -114,29 +120,22 @@ where
     use tower::ServiceExt;
     // Contexts are read now, synchronously, while the reactive owner is current.
     let api = use_context::<InProcessApi>();
-    let forwarded: Vec<(http::HeaderName, http::HeaderValue)> =
-        use_context::<http::request::Parts>()
-            .map(|parts| {
-                [http::header::COOKIE, http::header::AUTHORIZATION]
-                    .into_iter()
-                    .filter_map(|h| parts.headers.get(&h).cloned().map(|v| (h, v)))
-                    .collect()
-            })
-            .unwrap_or_default();
+    // The page request's extensions carry the caller the server already resolved for it.
+    let forwarded = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<Forwarded>().cloned());
     async move {
         let Some(InProcessApi(router)) = api else {
             return Err(ApiError::transport("the API is not available"));
         };
-        let mut builder = http::Request::builder()
+        let mut request = http::Request::builder()
             .method(method)
             .uri(format!("/api/v1{path}"))
-            .header(http::header::CONTENT_TYPE, "application/json");
-        for (name, value) in forwarded {
-            builder = builder.header(name, value);
-        }
-        let request = builder
+            .header(http::header::CONTENT_TYPE, "application/json")
             .body(axum::body::Body::from(body.unwrap_or_default()))
             .map_err(|e| ApiError::transport(e.to_string()))?;
+        if let Some(Forwarded(extensions)) = forwarded {
+            request.extensions_mut().extend(extensions);
+        }
         let response = match router.oneshot(request).await {
             Ok(r) => r,
             Err(never) => match never {},

@@ -1,6 +1,10 @@
-//! The frame around every page: skip link, header with the main navigation, footer.
+//! The frame around every page: skip link, header with the main navigation and who is
+//! signed in, footer.
 
+use crate::api::{client, Me};
+use crate::pages::sign_in::load_page;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use leptos_router::{components::A, hooks::use_location};
 
 /// A navigation link marked `aria-current="page"` when the current path is under one of
@@ -45,8 +49,39 @@ pub fn Header() -> impl IntoView {
                         <li><NavLink href="/people" sections=&["/people"] label="People"/></li>
                     </ul>
                 </nav>
+                <UserMenu/>
             </div>
         </header>
+    }
+}
+
+/// Who is signed in, with the way to the account page and out; or the way in.
+#[component]
+fn UserMenu() -> impl IntoView {
+    let me = Resource::new(|| (), |_| client::get::<Me>("/session".into()));
+    let sign_out = move |_| {
+        let request = client::delete("/session".into());
+        spawn_local(async move {
+            let _ = request.await;
+            load_page("/sign-in");
+        });
+    };
+    view! {
+        <div class="user-menu">
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match me.await {
+                        Ok(me) => view! {
+                            <a href="/account" id="account-link">{me.handle}</a>
+                            <button type="button" class="button button-link" id="sign-out" on:click=sign_out>
+                                "Sign out"
+                            </button>
+                        }.into_any(),
+                        Err(_) => view! { <a href="/sign-in">"Sign in"</a> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </div>
     }
 }
 

@@ -1,5 +1,6 @@
 //! One module per page, named after its route, so that `/teams/:slug` is `pages::team`.
 
+pub mod account;
 pub mod catalog;
 pub mod home;
 pub mod not_found;
@@ -7,6 +8,7 @@ pub mod people;
 pub mod person;
 pub mod service;
 pub mod service_form;
+pub mod sign_in;
 pub mod team;
 pub mod team_form;
 pub mod teams;

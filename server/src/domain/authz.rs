@@ -41,6 +41,8 @@ pub struct Principal {
     pub account_id: i64,
     pub handle: String,
     pub role: Role,
+    /// The catalog person linked to the account, if any.
+    pub person: Option<String>,
     /// Slugs of the teams the account's person belongs to.
     pub teams: BTreeSet<String>,
     /// Set when the request carries an API token rather than a session.
@@ -50,14 +52,16 @@ pub struct Principal {
 /// A mutation, with the ownership facts the decision needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action<'a> {
-    /// Create, replace or delete a service; `owners` holds the owners before and after.
+    /// Create, replace or delete a service owned by `owners`. A change that moves a service
+    /// is checked twice, with the owners before and with the owners after.
     WriteService { owners: &'a [String] },
     /// Create a team (`parent` is where it goes) — members may create sub-teams of their teams.
     CreateTeam { parent: Option<&'a str> },
     /// Replace or delete a team.
     WriteTeam { slug: &'a str },
-    /// Create, replace or delete a person; people may edit their own record.
-    WritePerson { handle: &'a str, own: bool },
+    /// Replace a person; people may edit their own record. (Adding and removing people is
+    /// `Administer`.)
+    WritePerson { handle: &'a str },
     /// Catalog-wide writes (import) and account management.
     Administer,
 }
@@ -100,7 +104,7 @@ pub fn authorize(principal: Option<&Principal>, action: &Action<'_>) -> Result<(
         Action::WriteTeam { slug } => Err(Denied::Forbidden(format!(
             "only members of {slug} (or an admin) may change this team"
         ))),
-        Action::WritePerson { own: true, .. } => Ok(()),
+        Action::WritePerson { handle } if p.person.as_deref() == Some(*handle) => Ok(()),
         Action::WritePerson { handle, .. } => Err(Denied::Forbidden(format!(
             "only {handle} or an admin may change this person"
         ))),
@@ -116,6 +120,7 @@ mod tests {
         Principal {
             account_id: 1,
             handle: "ada".into(),
+            person: Some("ada".into()),
             role,
             teams: teams.iter().map(|t| t.to_string()).collect(),
             token: token.map(|s| (7, s)),
@@ -170,14 +175,8 @@ mod tests {
         assert!(!ok(Action::CreateTeam { parent: None }));
         assert!(ok(Action::WriteTeam { slug: "platform" }));
         assert!(!ok(Action::WriteTeam { slug: "payments" }));
-        assert!(ok(Action::WritePerson {
-            handle: "ada",
-            own: true
-        }));
-        assert!(!ok(Action::WritePerson {
-            handle: "bob",
-            own: false
-        }));
+        assert!(ok(Action::WritePerson { handle: "ada" }));
+        assert!(!ok(Action::WritePerson { handle: "bob" }));
         assert!(!ok(Action::Administer));
         assert_eq!(Role::parse("member"), Some(Role::Member));
         assert_eq!(Role::parse(Role::Admin.as_str()), Some(Role::Admin));

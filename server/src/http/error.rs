@@ -87,6 +87,26 @@ impl IntoResponse for Error {
                 );
                 response
             }
+            Error::Forbidden(message) => {
+                body(StatusCode::FORBIDDEN, "forbidden", message, None, vec![])
+            }
+            Error::TooManyRequests {
+                message,
+                retry_after,
+            } => {
+                let mut response = body(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_requests",
+                    message,
+                    None,
+                    vec![],
+                );
+                response.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from(retry_after),
+                );
+                response
+            }
             Error::TooLarge(message) => body(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "too_large",

@@ -2,12 +2,14 @@
 //! server-rendered UI, which reads its data through the same API router in-process.
 
 mod api;
+pub mod auth;
 pub mod error;
 mod extract;
 mod health;
 pub mod metrics;
 
 use crate::error::Error;
+use crate::store::sessions::DbSessionStore;
 use crate::store::Store;
 use axum::extract::FromRef;
 use axum::http::{header, Request};
@@ -21,6 +23,8 @@ use std::sync::OnceLock;
 use steward_app::api::client::InProcessApi;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -29,6 +33,7 @@ use utoipa_axum::routes;
 pub struct AppState {
     pub store: Store,
     pub metrics: metrics::Metrics,
+    pub auth: std::sync::Arc<auth::AuthConfig>,
 }
 
 #[derive(OpenApi)]
@@ -36,7 +41,9 @@ pub struct AppState {
     info(title = "Steward API", description = "Production ownership: the service catalog, \
         who owns what and how services depend on each other."),
     tags((name = "services"), (name = "teams"), (name = "people"), (name = "catalog",
-        description = "Backstage import and export"), (name = "audit"), (name = "operations"))
+        description = "Backstage import and export"), (name = "audit"),
+        (name = "session", description = "Signing in, who you are, API tokens"),
+        (name = "operations"))
 )]
 struct ApiDoc;
 
@@ -71,6 +78,16 @@ pub fn api_router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
 /// The whole application: API, operations endpoints, UI pages and static files.
 pub fn app(state: AppState, leptos_options: LeptosOptions) -> Router {
     let metrics = state.metrics.clone();
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.store.clone()))
+        .with_name("steward_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.auth.secure_cookies)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(time::Duration::seconds(
+            state.auth.session_idle_secs,
+        )));
+    let authenticate = axum::middleware::from_fn_with_state(state.clone(), auth::authenticate);
     let (api, openapi) = api_router(state);
     let _ = OPENAPI_JSON.set(openapi.to_pretty_json().unwrap_or_default());
     let in_process = InProcessApi(api.clone());
@@ -88,6 +105,8 @@ pub fn app(state: AppState, leptos_options: LeptosOptions) -> Router {
         .fallback(leptos_axum::file_and_error_handler(steward_app::shell))
         .with_state(leptos_options);
     api.merge(site)
+        .layer(authenticate)
+        .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(
             metrics,
             metrics::track,

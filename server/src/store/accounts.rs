@@ -1,10 +1,12 @@
 //! Accounts and their API tokens.
 
+use super::audit::{self, Actor};
 use super::{now, Store};
 use crate::domain::authz::{Principal, Role, Scope};
 use crate::domain::catalog::check_slug;
 use crate::error::{Error, Result, ResultExt};
 use sqlx::{AnyConnection, Row};
+use steward_app::api::TokenInfo;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
@@ -51,26 +53,110 @@ pub async fn create(
     Ok(account)
 }
 
-async fn find(conn: &mut AnyConnection, handle: &str) -> Result<Option<Account>> {
-    let row = sqlx::query(
-        "select a.id, a.handle, a.role, p.handle as person, a.active from accounts a \
-         left join people p on p.id = a.person_id where a.handle = $1",
-    )
-    .bind(handle)
-    .fetch_optional(conn)
-    .await?;
-    row.map(|r| {
-        let role: String = r.try_get("role")?;
-        Ok(Account {
+const SELECT_ACCOUNT: &str = "select a.id, a.handle, a.role, p.handle as person, a.active, \
+     a.password_hash from accounts a left join people p on p.id = a.person_id";
+
+fn account_row(r: &sqlx::any::AnyRow) -> Result<(Account, Option<String>)> {
+    let role: String = r.try_get("role")?;
+    Ok((
+        Account {
             id: r.try_get("id")?,
             handle: r.try_get("handle")?,
             role: Role::parse(&role)
                 .ok_or_else(|| anyhow::anyhow!("stored role '{role}' is unknown"))?,
             person: r.try_get("person")?,
             active: r.try_get::<i64, _>("active")? != 0,
-        })
-    })
-    .transpose()
+        },
+        r.try_get("password_hash")?,
+    ))
+}
+
+async fn find(conn: &mut AnyConnection, handle: &str) -> Result<Option<Account>> {
+    Ok(find_with_hash(conn, handle).await?.map(|(a, _)| a))
+}
+
+async fn find_with_hash(
+    conn: &mut AnyConnection,
+    handle: &str,
+) -> Result<Option<(Account, Option<String>)>> {
+    let row = sqlx::query(&format!("{SELECT_ACCOUNT} where a.handle = $1"))
+        .bind(handle)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(account_row).transpose()
+}
+
+/// The principal of an active account, by id (a session holds the id).
+pub async fn principal_by_id(store: &Store, id: i64) -> Result<Option<Principal>> {
+    let mut conn = store.pool.acquire().await?;
+    let row = sqlx::query(&format!("{SELECT_ACCOUNT} where a.id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    match row.as_ref().map(account_row).transpose()? {
+        Some((account, _)) if account.active => Ok(Some(principal(&mut conn, &account).await?)),
+        _ => Ok(None),
+    }
+}
+
+/// A PHC string for a password nobody has, verified when the handle is unknown so that an
+/// unknown handle and a wrong password take the same time.
+static DUMMY_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Checks a handle and password. `None` for an unknown handle, a wrong password, an account
+/// without a password or a deactivated one — the caller cannot tell which.
+pub async fn check_password(
+    store: &Store,
+    handle: &str,
+    password: &str,
+) -> Result<Option<Account>> {
+    let found = {
+        let mut conn = store.pool.acquire().await?;
+        find_with_hash(&mut conn, handle).await?
+    };
+    let (account, stored) = match found {
+        Some((account, Some(hash))) if account.active => (Some(account), hash),
+        _ => {
+            let dummy = match DUMMY_HASH.get() {
+                Some(h) => h.clone(),
+                None => {
+                    let h = crate::auth::hash_password(crate::auth::generate_password()).await?;
+                    DUMMY_HASH.get_or_init(|| h).clone()
+                }
+            };
+            (None, dummy)
+        }
+    };
+    let ok = crate::auth::verify_password(password.to_string(), stored).await?;
+    Ok(account.filter(|_| ok))
+}
+
+/// Replaces an account's password hash (the event names the change, never the hash).
+pub async fn set_password(
+    store: &Store,
+    actor: &Actor,
+    account: &Account,
+    hash: &str,
+) -> Result<()> {
+    let mut tx = store.pool.begin().await?;
+    sqlx::query("update accounts set password_hash = $1, updated_at = $2 where id = $3")
+        .bind(hash)
+        .bind(now())
+        .bind(account.id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "account.password",
+        "account",
+        &account.handle,
+        None::<&()>,
+        None::<&()>,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 pub async fn by_handle(store: &Store, handle: &str) -> Result<Option<Account>> {
@@ -78,22 +164,25 @@ pub async fn by_handle(store: &Store, handle: &str) -> Result<Option<Account>> {
     find(&mut conn, handle).await
 }
 
-/// Stores a new token for `account` and returns its id; the caller shows the token once.
+/// Stores a new token for `account` and returns how it is listed; the caller shows the
+/// token itself once.
 pub async fn add_token(
     store: &Store,
+    actor: &Actor,
     account: &Account,
     name: &str,
     scope: Scope,
     token: &str,
     expires_at: Option<&str>,
-) -> Result<i64> {
+) -> Result<TokenInfo> {
     if name.trim().is_empty() || name.chars().count() > 100 {
         return Err(Error::invalid(
             "name",
             "give the token a name of 1–100 characters",
         ));
     }
-    let id = sqlx::query_scalar(
+    let mut tx = store.pool.begin().await?;
+    let id: i64 = sqlx::query_scalar(
         "insert into api_tokens (account_id, name, prefix, token_hash, scope, expires_at, \
          created_at) values ($1, $2, $3, $4, $5, $6, $7) returning id",
     )
@@ -101,15 +190,109 @@ pub async fn add_token(
     .bind(name.trim())
     .bind(&token[..token.len().min(12)])
     .bind(crate::auth::token_hash(token))
-    .bind(match scope {
-        Scope::Read => "read",
-        Scope::Write => "write",
-    })
+    .bind(scope_str(scope))
     .bind(expires_at)
     .bind(now())
-    .fetch_one(&store.pool)
+    .fetch_one(&mut *tx)
     .await?;
-    Ok(id)
+    let info = token_by_id(&mut tx, account.id, id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("token {id}")))?;
+    audit::record(
+        &mut tx,
+        actor,
+        "token.create",
+        "account",
+        &account.handle,
+        None::<&TokenInfo>,
+        Some(&info),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(info)
+}
+
+fn scope_str(scope: Scope) -> &'static str {
+    match scope {
+        Scope::Read => "read",
+        Scope::Write => "write",
+    }
+}
+
+const SELECT_TOKEN: &str = "select id, name, prefix, scope, created_at, expires_at, \
+     last_used_at, revoked_at from api_tokens";
+
+fn token_row(r: &sqlx::any::AnyRow) -> Result<TokenInfo> {
+    Ok(TokenInfo {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        prefix: r.try_get("prefix")?,
+        scope: r.try_get("scope")?,
+        created_at: r.try_get("created_at")?,
+        expires_at: r.try_get("expires_at")?,
+        last_used_at: r.try_get("last_used_at")?,
+        revoked_at: r.try_get("revoked_at")?,
+    })
+}
+
+async fn token_by_id(
+    conn: &mut AnyConnection,
+    account_id: i64,
+    id: i64,
+) -> Result<Option<TokenInfo>> {
+    let row = sqlx::query(&format!("{SELECT_TOKEN} where id = $1 and account_id = $2"))
+        .bind(id)
+        .bind(account_id)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(token_row).transpose()
+}
+
+/// An account's tokens, newest first, revoked ones included.
+pub async fn tokens(store: &Store, account_id: i64) -> Result<Vec<TokenInfo>> {
+    let rows = sqlx::query(&format!(
+        "{SELECT_TOKEN} where account_id = $1 order by id desc"
+    ))
+    .bind(account_id)
+    .fetch_all(&store.pool)
+    .await?;
+    rows.iter().map(token_row).collect()
+}
+
+/// Revokes one of an account's tokens. Revoking twice is a no-op that writes no event.
+pub async fn revoke_token(
+    store: &Store,
+    actor: &Actor,
+    account: &Account,
+    id: i64,
+) -> Result<TokenInfo> {
+    let mut tx = store.pool.begin().await?;
+    let before = token_by_id(&mut tx, account.id, id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("token {id}")))?;
+    if before.revoked_at.is_some() {
+        return Ok(before);
+    }
+    sqlx::query("update api_tokens set revoked_at = $1 where id = $2")
+        .bind(now())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let after = token_by_id(&mut tx, account.id, id)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("token {id}")))?;
+    audit::record(
+        &mut tx,
+        actor,
+        "token.revoke",
+        "account",
+        &account.handle,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
 }
 
 /// The principal a bearer token stands for, if the token is known, not revoked, not expired
@@ -161,6 +344,7 @@ pub async fn principal(conn: &mut AnyConnection, account: &Account) -> Result<Pr
         account_id: account.id,
         handle: account.handle.clone(),
         role: account.role,
+        person: account.person.clone(),
         teams: teams.into_iter().collect(),
         token: None,
     })

@@ -2,7 +2,7 @@
 //! change without its event and no event without its change.
 
 use super::{now, Arg, Sql, Store};
-use crate::domain::authz::Principal;
+use crate::domain::authz::{self, Action, Principal};
 use crate::error::{Error, Result};
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
@@ -13,16 +13,30 @@ use steward_app::api::{AuditEvent, AuditQuery, Page};
 pub struct Actor {
     pub principal: Option<Principal>,
     pub request_id: Option<String>,
+    /// Steward itself or its command line (an operator on the host): not subject to roles.
+    pub system: bool,
 }
 
 impl Actor {
     /// Changes made by Steward itself (demo data, start-up).
     pub fn system() -> Actor {
-        Actor::default()
+        Actor {
+            system: true,
+            ..Actor::default()
+        }
+    }
+
+    /// The one authorization check every mutation goes through.
+    pub fn authorize(&self, action: &Action<'_>) -> Result<()> {
+        if self.system {
+            return Ok(());
+        }
+        authz::authorize(self.principal.as_ref(), action).map_err(Error::from)
     }
 
     fn kind_and_name(&self) -> (&'static str, String) {
         match &self.principal {
+            None if self.system => ("system", "steward".into()),
             None => ("anonymous", "anonymous".into()),
             Some(p) if p.token.is_some() => ("token", p.handle.clone()),
             Some(p) => ("account", p.handle.clone()),

@@ -3,6 +3,7 @@
 
 use super::audit::{self, Actor};
 use super::{now, Store};
+use crate::domain::authz::Action;
 pub use crate::domain::records::{Catalog, Changes, Entity, Record};
 use crate::error::{Error, Result};
 use serde_json::Value;
@@ -193,6 +194,7 @@ async fn set_extra(conn: &mut AnyConnection, table: &str, id: i64, extra: &Value
 
 /// Writes `changes` in one transaction: all of it or (on any error) none of it.
 pub async fn apply(store: &Store, actor: &Actor, changes: &Changes) -> Result<()> {
+    actor.authorize(&Action::Administer)?;
     let mut tx = store.pool.begin().await?;
     let current = read(&mut tx).await?;
     write(&mut tx, changes).await?;
@@ -209,6 +211,9 @@ pub async fn import(
     documents: &[crate::domain::backstage::Document],
     dry_run: bool,
 ) -> Result<ImportReport> {
+    if !dry_run {
+        actor.authorize(&Action::Administer)?;
+    }
     let mut tx = store.pool.begin().await?;
     let current = read(&mut tx).await?;
     let plan = crate::domain::backstage::plan(documents, &current);

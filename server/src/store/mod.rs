@@ -8,6 +8,7 @@ pub mod audit;
 pub mod catalog;
 pub mod people;
 pub mod services;
+pub mod sessions;
 pub mod teams;
 
 use anyhow::Context;

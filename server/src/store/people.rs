@@ -2,6 +2,7 @@
 
 use super::audit::{self, Actor};
 use super::{like_pattern, now, Arg, Sql, Store};
+use crate::domain::authz::Action;
 use crate::domain::catalog::validate_person;
 use crate::error::{Error, Result, ResultExt};
 use sqlx::{AnyConnection, Row};
@@ -202,6 +203,7 @@ pub(crate) async fn write(
 }
 
 pub async fn create(store: &Store, actor: &Actor, input: &PersonInput) -> Result<Person> {
+    actor.authorize(&Action::Administer)?;
     let mut tx = store.pool.begin().await?;
     if id_by_handle(&mut tx, &input.handle).await?.is_some() {
         return Err(Error::conflict(
@@ -237,6 +239,7 @@ pub async fn update(
         .await?
         .ok_or_else(|| Error::NotFound(format!("person '{handle}'")))?;
     let before = fetch(&mut tx, handle).await?;
+    actor.authorize(&Action::WritePerson { handle })?;
     let expected = super::check_put(input.version, &input.handle, handle, "handle")?;
     if !super::bump_version(&mut tx, "people", id, Some(expected)).await? {
         return Err(Error::stale_version(&format!("person '{handle}'")));
@@ -261,6 +264,7 @@ pub async fn update(
 pub async fn delete(store: &Store, actor: &Actor, handle: &str) -> Result<()> {
     let mut tx = store.pool.begin().await?;
     let before = fetch(&mut tx, handle).await?;
+    actor.authorize(&Action::Administer)?;
     sqlx::query("delete from people where handle = $1")
         .bind(handle)
         .execute(&mut *tx)

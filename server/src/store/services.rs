@@ -2,6 +2,7 @@
 
 use super::audit::{self, Actor};
 use super::{like_pattern, now, Arg, Sql, Store};
+use crate::domain::authz::Action;
 use crate::domain::catalog::validate_service;
 use crate::domain::graph::shortest_cycle;
 use crate::error::{Error, Result, ResultExt};
@@ -550,7 +551,15 @@ async fn extra_of(conn: &mut AnyConnection, id: i64) -> Result<String> {
     )
 }
 
+/// The owners of a service as slugs, for the authorization check.
+fn owner_slugs(service: &Service) -> Vec<String> {
+    service.owners.iter().map(|o| o.slug.clone()).collect()
+}
+
 pub async fn create(store: &Store, actor: &Actor, input: &ServiceInput) -> Result<Service> {
+    actor.authorize(&Action::WriteService {
+        owners: &input.owners,
+    })?;
     let mut tx = store.pool.begin().await?;
     if id_by_slug(&mut tx, &input.slug).await?.is_some() {
         return Err(Error::conflict(
@@ -588,6 +597,12 @@ pub async fn update(
         .await?
         .ok_or_else(|| Error::NotFound(format!("service '{slug}'")))?;
     let before = fetch(&mut tx, slug).await?;
+    actor.authorize(&Action::WriteService {
+        owners: &owner_slugs(&before),
+    })?;
+    actor.authorize(&Action::WriteService {
+        owners: &input.owners,
+    })?;
     let expected = super::check_put(input.version, &input.slug, slug, "slug")?;
     let (owners, deps) = check(&mut tx, input).await?;
     if !super::bump_version(&mut tx, "services", id, Some(expected)).await? {
@@ -618,6 +633,9 @@ pub async fn delete(store: &Store, actor: &Actor, slug: &str) -> Result<()> {
         .await?
         .ok_or_else(|| Error::NotFound(format!("service '{slug}'")))?;
     let before = fetch(&mut tx, slug).await?;
+    actor.authorize(&Action::WriteService {
+        owners: &owner_slugs(&before),
+    })?;
     let dependents: Vec<String> = sqlx::query_scalar(
         "select s.slug from service_dependencies d join services s on s.id = d.service_id \
          where d.depends_on_id = $1 and d.service_id <> $1 order by s.slug",

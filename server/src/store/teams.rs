@@ -2,6 +2,7 @@
 
 use super::audit::{self, Actor};
 use super::{like_pattern, now, Arg, Sql, Store};
+use crate::domain::authz::Action;
 use crate::domain::catalog::validate_team;
 use crate::error::{Error, Result, ResultExt};
 use sqlx::{AnyConnection, Row};
@@ -279,6 +280,9 @@ async fn creates_parent_cycle(conn: &mut AnyConnection, id: i64, parent_id: i64)
 }
 
 pub async fn create(store: &Store, actor: &Actor, input: &TeamInput) -> Result<Team> {
+    actor.authorize(&Action::CreateTeam {
+        parent: input.parent.as_deref(),
+    })?;
     let mut tx = store.pool.begin().await?;
     if id_by_slug(&mut tx, &input.slug).await?.is_some() {
         return Err(Error::conflict(
@@ -309,6 +313,13 @@ pub async fn update(store: &Store, actor: &Actor, slug: &str, input: &TeamInput)
         .await?
         .ok_or_else(|| Error::NotFound(format!("team '{slug}'")))?;
     let before = fetch(&mut tx, slug).await?;
+    actor.authorize(&Action::WriteTeam { slug })?;
+    if input.parent != before.parent {
+        // Moving a team is also creating it under its new parent.
+        actor.authorize(&Action::CreateTeam {
+            parent: input.parent.as_deref(),
+        })?;
+    }
     let expected = super::check_put(input.version, &input.slug, slug, "slug")?;
     if !super::bump_version(&mut tx, "teams", id, Some(expected)).await? {
         return Err(Error::stale_version(&format!("team '{slug}'")));
@@ -335,6 +346,7 @@ pub async fn delete(store: &Store, actor: &Actor, slug: &str) -> Result<()> {
         .await?
         .ok_or_else(|| Error::NotFound(format!("team '{slug}'")))?;
     let before = fetch(&mut tx, slug).await?;
+    actor.authorize(&Action::WriteTeam { slug })?;
     let owned: Vec<String> = sqlx::query_scalar(
         "select s.slug from service_owners o join services s on s.id = o.service_id \
          where o.team_id = $1 order by s.slug",

@@ -3,6 +3,7 @@ use crate::helpers::{service, TestApp};
 use serde_json::json;
 use steward_server::domain::authz::{Role, Scope};
 use steward_server::store::accounts;
+use steward_server::store::audit::Actor;
 
 both!(
     every_change_writes_one_event_and_refusals_write_none,
@@ -19,7 +20,10 @@ async fn events(app: &TestApp, query: &str) -> serde_json::Value {
 async fn every_change_writes_one_event_and_refusals_write_none(app: TestApp) {
     app.seed().await;
     let before = events(&app, "").await["total"].as_i64().unwrap_or(0);
-    assert_eq!(before, 7, "2 people, 2 teams, 3 services");
+    assert_eq!(
+        before, 8,
+        "the admin's token, 2 people, 2 teams, 3 services"
+    );
     let mut body = service("ledger", &["payments"], 2, &[]);
     body["version"] = json!(1);
     assert_eq!(app.put("/api/v1/services/ledger", &body).await.status, 200);
@@ -36,7 +40,8 @@ async fn every_change_writes_one_event_and_refusals_write_none(app: TestApp) {
     let newest = &log["items"][0];
     assert_eq!(newest["action"], "service.delete");
     assert_eq!(newest["subject"], "status-page");
-    assert_eq!(newest["actorKind"], "anonymous");
+    assert_eq!(newest["actorKind"], "token");
+    assert_eq!(newest["actor"], "admin");
     assert_eq!(newest["before"]["slug"], "status-page");
     assert_eq!(newest["after"], json!(null));
     assert!(newest["requestId"]
@@ -55,7 +60,7 @@ async fn every_change_writes_one_event_and_refusals_write_none(app: TestApp) {
         0
     );
     let since = events(&app, "?since=2000-01-01T00:00:00%2B02:00").await;
-    assert_eq!(since["total"], 9);
+    assert_eq!(since["total"], 10);
 }
 
 async fn imports_are_audited_per_entity(app: TestApp) {
@@ -69,14 +74,14 @@ async fn imports_are_audited_per_entity(app: TestApp) {
     assert_eq!(r.status, 200);
     assert_eq!(
         events(&app, "").await["total"],
-        0,
-        "a dry run changes nothing"
+        1,
+        "a dry run changes nothing (the one event is the admin's token)"
     );
     let r = app
         .post_raw("/api/v1/import", "application/yaml", yaml)
         .await;
     assert_eq!(r.status, 200);
-    let log = events(&app, "").await;
+    let log = events(&app, "?actor=admin").await;
     let actions: Vec<&str> = log["items"]
         .as_array()
         .expect("items")
@@ -90,7 +95,7 @@ async fn imports_are_audited_per_entity(app: TestApp) {
     assert_eq!(r.status, 200);
     assert_eq!(
         events(&app, "").await["total"],
-        2,
+        3,
         "unchanged entities write nothing"
     );
 }
@@ -101,9 +106,17 @@ async fn token_callers_are_named_and_bad_tokens_refused(app: TestApp) {
         .await
         .expect("account");
     let token = steward_server::auth::generate_token();
-    accounts::add_token(&app.store, &account, "ci", Scope::Write, &token, None)
-        .await
-        .expect("token");
+    accounts::add_token(
+        &app.store,
+        &Actor::system(),
+        &account,
+        "ci",
+        Scope::Write,
+        &token,
+        None,
+    )
+    .await
+    .expect("token");
     let r = app
         .client
         .delete(app.url("/api/v1/services/status-page"))
@@ -130,6 +143,7 @@ async fn token_callers_are_named_and_bad_tokens_refused(app: TestApp) {
     let long_ago = Some("2001-01-01T00:00:00.000000Z");
     accounts::add_token(
         &app.store,
+        &Actor::system(),
         &account,
         "old",
         Scope::Write,

@@ -180,12 +180,22 @@ async fn export_round_trips_through_import(app: TestApp) {
 }
 
 async fn demo_data_loads_once_and_round_trips(app: TestApp) {
-    assert!(steward_server::demo_loader::load_if_empty(&app.store)
-        .await
-        .expect("demo loads"));
-    assert!(!steward_server::demo_loader::load_if_empty(&app.store)
-        .await
-        .expect("second call"));
+    let password = Some("demo password 1");
+    assert!(
+        steward_server::demo_loader::load_if_empty(&app.store, password)
+            .await
+            .expect("demo loads")
+    );
+    assert!(
+        !steward_server::demo_loader::load_if_empty(&app.store, password)
+            .await
+            .expect("second call")
+    );
+    // Demo people sign in as members of their teams.
+    let member = app.sign_in("smoreau", "demo password 1").await;
+    let me = app.call(&member, "GET", "/api/v1/session", None).await;
+    assert_eq!(me.body["role"], "member");
+    assert_eq!(me.body["teams"], serde_json::json!(["payments"]));
     let services = app.get("/api/v1/services?limit=1").await;
     assert!(services.body["total"].as_i64().unwrap_or(0) >= 30);
     let exported = app.get("/api/v1/export").await.text;

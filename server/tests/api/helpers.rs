@@ -6,8 +6,10 @@
 
 use serde_json::Value;
 use steward_server::configuration::{LogFormat, Settings};
+use steward_server::domain::authz::{Role, Scope};
 use steward_server::startup::Application;
-use steward_server::store::Store;
+use steward_server::store::audit::Actor;
+use steward_server::store::{accounts, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Db {
@@ -17,7 +19,10 @@ pub enum Db {
 
 pub struct TestApp {
     pub address: String,
+    /// Sends the admin's API token with every request.
     pub client: reqwest::Client,
+    /// Sends no credentials.
+    pub anon: reqwest::Client,
     pub store: Store,
     _dir: tempfile::TempDir,
     postgres: Option<(String, String)>,
@@ -54,6 +59,37 @@ async fn fresh_postgres() -> Option<(String, String)> {
 }
 
 pub async fn spawn_app(db: Db) -> Option<TestApp> {
+    spawn_app_with(db, |_| {}).await
+}
+
+/// A client that gives up on a request after 30 s, so that a hang names its URL instead of
+/// blocking the run; with `token`, it sends it as a bearer token.
+pub fn client(token: Option<&str>) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(t) = token {
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            format!("Bearer {t}").parse().expect("header"),
+        );
+    }
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(30))
+        .default_headers(headers)
+        .build()
+        .expect("client")
+}
+
+/// A client that keeps cookies, as a browser does (but sends no Origin header).
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(30))
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+pub async fn spawn_app_with(db: Db, configure: impl FnOnce(&mut Settings)) -> Option<TestApp> {
     if std::env::var("TEST_LOG").is_ok() {
         steward_server::telemetry::init(LogFormat::Pretty);
     }
@@ -68,24 +104,24 @@ pub async fn spawn_app(db: Db) -> Option<TestApp> {
             (url, Some((postgres_admin_url(), name)))
         }
     };
-    let settings = Settings {
+    let mut settings = Settings {
         bind: "127.0.0.1:0".parse().expect("addr"),
         database_url,
         demo: false,
         site_root: dir.path().display().to_string(),
         log_format: LogFormat::Pretty,
+        ..Settings::default()
     };
+    configure(&mut settings);
     let app = Application::build(&settings).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let store = app.store.clone();
     tokio::spawn(app.run_until_stopped());
+    let admin_token = make_token(&store, "admin", Role::Admin, Scope::Write, None).await;
     Some(TestApp {
         address,
-        // A request that hangs fails the test with its URL instead of blocking the run.
-        client: reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(30))
-            .build()
-            .expect("client"),
+        client: client(Some(&admin_token)),
+        anon: client(None),
         store,
         _dir: dir,
         postgres,
@@ -115,6 +151,46 @@ impl Drop for TestApp {
     }
 }
 
+/// Creates the account `handle` (if new; linked to the person with that handle) with
+/// `password` (if given), and a token of `scope` for it.
+pub async fn make_token(
+    store: &Store,
+    handle: &str,
+    role: Role,
+    scope: Scope,
+    password: Option<&str>,
+) -> String {
+    let account = match accounts::by_handle(store, handle).await.expect("lookup") {
+        Some(a) => a,
+        None => {
+            let hash = match password {
+                Some(p) => Some(
+                    steward_server::auth::hash_password(p.to_string())
+                        .await
+                        .expect("hash"),
+                ),
+                None => None,
+            };
+            accounts::create(store, handle, role, hash.as_deref())
+                .await
+                .expect("account")
+        }
+    };
+    let token = steward_server::auth::generate_token();
+    accounts::add_token(
+        store,
+        &Actor::system(),
+        &account,
+        "test",
+        scope,
+        &token,
+        None,
+    )
+    .await
+    .expect("token");
+    token
+}
+
 /// A response's status and JSON body (or `Value::String` for text).
 pub struct Reply {
     pub status: u16,
@@ -127,7 +203,37 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
-    async fn reply(response: reqwest::Response) -> Reply {
+    /// Any request with any client.
+    pub async fn call(
+        &self,
+        client: &reqwest::Client,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Reply {
+        let mut request = client.request(method.parse().expect("method"), self.url(path));
+        if let Some(b) = body {
+            request = request.json(b);
+        }
+        Self::reply(request.send().await.expect("request")).await
+    }
+
+    /// Signs `handle` in with a cookie-keeping client and returns it.
+    pub async fn sign_in(&self, handle: &str, password: &str) -> reqwest::Client {
+        let browser = browser();
+        let r = self
+            .call(
+                &browser,
+                "POST",
+                "/api/v1/session",
+                Some(&serde_json::json!({"handle": handle, "password": password})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "sign-in of {handle}: {}", r.text);
+        browser
+    }
+
+    pub async fn reply(response: reqwest::Response) -> Reply {
         let status = response.status().as_u16();
         let text = response.text().await.expect("body");
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text.clone()));

@@ -8,5 +8,6 @@ mod health;
 mod helpers;
 mod people;
 mod services;
+mod sessions;
 mod store;
 mod teams;

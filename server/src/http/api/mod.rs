@@ -4,7 +4,9 @@ mod audit;
 mod catalog;
 mod people;
 mod services;
+mod session;
 mod teams;
+mod tokens;
 
 use super::AppState;
 use utoipa_axum::router::OpenApiRouter;
@@ -16,4 +18,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(people::router())
         .merge(catalog::router())
         .merge(audit::router())
+        .merge(session::router())
+        .merge(tokens::router())
 }
