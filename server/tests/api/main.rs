@@ -2,6 +2,7 @@
 
 mod accounts;
 mod audit;
+mod authz_matrix;
 mod catalog;
 mod cli;
 mod health;

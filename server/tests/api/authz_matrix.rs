@@ -1,0 +1,345 @@
+//! The authorization matrix: every mutating route of the OpenAPI document × seven callers,
+//! with the exact status of each cell. A refused request must leave the catalog, the tokens,
+//! the sessions and the audit log as they were. A mutating route that is documented but has
+//! no row here fails the test.
+
+use crate::both;
+use crate::helpers::{browser, client, make_token, service, Reply, TestApp};
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use steward_server::domain::authz::{Role, Scope};
+
+both!(every_mutating_route_for_every_caller);
+
+const PASSWORD: &str = "matrix password 1";
+
+/// The callers, in the order of each row's statuses.
+const CALLERS: [&str; 7] = [
+    "anonymous",
+    "viewer",
+    "member of another team",
+    "member of the owning team",
+    "admin",
+    "read token",
+    "write token",
+];
+
+/// Route → the status for each caller, in the order the rows run (signing out comes before
+/// signing in again).
+const MATRIX: &[(&str, [u16; 7])] = &[
+    ("POST /api/v1/services", [401, 403, 403, 201, 201, 403, 201]),
+    (
+        "PUT /api/v1/services/{slug}",
+        [401, 403, 403, 200, 200, 403, 200],
+    ),
+    (
+        "DELETE /api/v1/services/{slug}",
+        [401, 403, 403, 204, 204, 403, 204],
+    ),
+    ("POST /api/v1/teams", [401, 403, 403, 201, 201, 403, 201]),
+    (
+        "PUT /api/v1/teams/{slug}",
+        [401, 403, 403, 200, 200, 403, 200],
+    ),
+    (
+        "DELETE /api/v1/teams/{slug}",
+        [401, 403, 403, 204, 204, 403, 204],
+    ),
+    ("POST /api/v1/people", [401, 403, 403, 403, 201, 403, 403]),
+    (
+        "PUT /api/v1/people/{handle}",
+        [401, 403, 403, 200, 200, 403, 200],
+    ),
+    (
+        "DELETE /api/v1/people/{handle}",
+        [401, 403, 403, 403, 204, 403, 403],
+    ),
+    ("POST /api/v1/import", [401, 403, 403, 403, 200, 403, 403]),
+    ("POST /api/v1/tokens", [401, 201, 201, 201, 201, 403, 403]),
+    (
+        "DELETE /api/v1/tokens/{id}",
+        [401, 200, 200, 200, 200, 403, 403],
+    ),
+    (
+        "PUT /api/v1/session/password",
+        [401, 204, 204, 204, 204, 403, 403],
+    ),
+    (
+        "DELETE /api/v1/session",
+        [401, 204, 204, 204, 204, 400, 400],
+    ),
+    ("POST /api/v1/session", [200, 200, 200, 200, 200, 200, 200]),
+];
+
+struct Caller {
+    client: reqwest::Client,
+    /// The account and whether the client holds a session (cookie) rather than a token.
+    handle: Option<&'static str>,
+    session: bool,
+}
+
+/// Everything a refused request must not have changed.
+async fn snapshot(app: &TestApp) -> String {
+    let count = |sql: &'static str| async move {
+        sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(&app.store.pool)
+            .await
+            .expect("count")
+    };
+    format!(
+        "audit={} tokens={} revoked={} sessions={} accounts={}\n{}",
+        count("select count(*) from audit_events").await,
+        count("select count(*) from api_tokens").await,
+        count("select count(*) from api_tokens where revoked_at is not null").await,
+        count("select count(*) from sessions").await,
+        count("select count(*) from accounts").await,
+        app.get("/api/v1/export").await.text,
+    )
+}
+
+async fn version(app: &TestApp, path: &str) -> Value {
+    let r = app.get(path).await;
+    assert_eq!(r.status, 200, "{path}: {}", r.text);
+    r.body["version"].clone()
+}
+
+/// The concrete request of a row for a caller: path, content type and body.
+async fn request(app: &TestApp, route: &str, caller: &Caller) -> (String, &'static str, String) {
+    let json_body = |v: Value| ("application/json", v.to_string());
+    let (path, (content_type, body)) = match route {
+        "POST /api/v1/services" => (
+            "/api/v1/services".to_string(),
+            json_body(service("matrix-svc", &["payments"], 3, &[])),
+        ),
+        "PUT /api/v1/services/{slug}" => {
+            let mut body = service("ledger", &["payments"], 2, &[]);
+            body["version"] = version(app, "/api/v1/services/ledger").await;
+            ("/api/v1/services/ledger".into(), json_body(body))
+        }
+        "DELETE /api/v1/services/{slug}" => (
+            "/api/v1/services/status-page".into(),
+            json_body(json!(null)),
+        ),
+        "POST /api/v1/teams" => (
+            "/api/v1/teams".into(),
+            json_body(json!({"slug": "matrix-team", "name": "Matrix", "parent": "payments"})),
+        ),
+        "PUT /api/v1/teams/{slug}" => {
+            let team = app.get("/api/v1/teams/payments").await.body;
+            let body = json!({"slug": "payments", "name": "Payments", "parent": "platform",
+                "members": team["members"], "version": team["version"]});
+            ("/api/v1/teams/payments".into(), json_body(body))
+        }
+        "DELETE /api/v1/teams/{slug}" => ("/api/v1/teams/scratch".into(), json_body(json!(null))),
+        "POST /api/v1/people" => (
+            "/api/v1/people".into(),
+            json_body(json!({"handle": "matrix-person", "name": "M", "timeZone": "UTC"})),
+        ),
+        "PUT /api/v1/people/{handle}" => {
+            let body = json!({"handle": "ada", "name": "Ada L.", "timeZone": "Europe/London",
+                "version": version(app, "/api/v1/people/ada").await});
+            ("/api/v1/people/ada".into(), json_body(body))
+        }
+        "DELETE /api/v1/people/{handle}" => ("/api/v1/people/carol".into(), json_body(json!(null))),
+        "POST /api/v1/import" => (
+            "/api/v1/import".into(),
+            (
+                "application/yaml",
+                "apiVersion: backstage.io/v1alpha1\nkind: Component\n\
+                 metadata: { name: matrix-imported }\n\
+                 spec: { type: service, lifecycle: production, owner: payments }\n"
+                    .into(),
+            ),
+        ),
+        "POST /api/v1/tokens" => (
+            "/api/v1/tokens".into(),
+            json_body(json!({"name": "matrix", "scope": "read"})),
+        ),
+        "DELETE /api/v1/tokens/{id}" => {
+            // A token of the caller's own (or of ada's, for callers without an account).
+            let handle = caller.handle.unwrap_or("ada");
+            let token = make_token(&app.store, handle, Role::Viewer, Scope::Read, None).await;
+            let id: i64 = sqlx::query_scalar("select id from api_tokens where token_hash = $1")
+                .bind(steward_server::auth::token_hash(&token))
+                .fetch_one(&app.store.pool)
+                .await
+                .expect("token id");
+            (format!("/api/v1/tokens/{id}"), json_body(json!(null)))
+        }
+        "PUT /api/v1/session/password" => (
+            "/api/v1/session/password".into(),
+            json_body(json!({"current": PASSWORD, "new": PASSWORD})),
+        ),
+        "DELETE /api/v1/session" => ("/api/v1/session".into(), json_body(json!(null))),
+        "POST /api/v1/session" => (
+            "/api/v1/session".into(),
+            json_body(json!({"handle": caller.handle.unwrap_or("ada"), "password": PASSWORD})),
+        ),
+        other => panic!("no request for {other}"),
+    };
+    (path, content_type, body)
+}
+
+/// Puts back what an allowed request changed, so that the next caller meets the same state.
+async fn restore(app: &TestApp, route: &str, caller: &Caller) {
+    let admin = |method: &'static str, path: &'static str, body: Option<Value>| async move {
+        let r = app.call(&app.client, method, path, body.as_ref()).await;
+        assert!(r.status < 300, "restoring with {method} {path}: {}", r.text);
+    };
+    match route {
+        "POST /api/v1/services" => admin("DELETE", "/api/v1/services/matrix-svc", None).await,
+        "DELETE /api/v1/services/{slug}" => {
+            let body = service("status-page", &["platform"], 3, &["payments-api"]);
+            admin("POST", "/api/v1/services", Some(body)).await
+        }
+        "POST /api/v1/teams" => admin("DELETE", "/api/v1/teams/matrix-team", None).await,
+        "DELETE /api/v1/teams/{slug}" => admin("POST", "/api/v1/teams", Some(scratch())).await,
+        "POST /api/v1/people" => admin("DELETE", "/api/v1/people/matrix-person", None).await,
+        "DELETE /api/v1/people/{handle}" => admin("POST", "/api/v1/people", Some(carol())).await,
+        "POST /api/v1/import" => admin("DELETE", "/api/v1/services/matrix-imported", None).await,
+        "DELETE /api/v1/session" if caller.session => {
+            let r = app
+                .call(
+                    &caller.client,
+                    "POST",
+                    "/api/v1/session",
+                    Some(&json!({"handle": caller.handle, "password": PASSWORD})),
+                )
+                .await;
+            assert_eq!(r.status, 200, "signing back in: {}", r.text);
+        }
+        _ => {}
+    }
+}
+
+fn scratch() -> Value {
+    json!({"slug": "scratch", "name": "Scratch", "parent": "payments",
+        "members": [{"person": "ada", "role": "member"}]})
+}
+
+fn carol() -> Value {
+    json!({"handle": "carol", "name": "Carol", "timeZone": "UTC"})
+}
+
+async fn session_caller(app: &TestApp, handle: &'static str, role: Role) -> Caller {
+    make_token(&app.store, handle, role, Scope::Read, Some(PASSWORD)).await;
+    let client = app.sign_in(handle, PASSWORD).await;
+    Caller {
+        client,
+        handle: Some(handle),
+        session: true,
+    }
+}
+
+async fn every_mutating_route_for_every_caller(app: TestApp) {
+    app.seed().await;
+    for (path, body) in [
+        (
+            "/api/v1/people",
+            json!({"handle": "bob", "name": "Bob", "timeZone": "UTC"}),
+        ),
+        ("/api/v1/people", carol()),
+        (
+            "/api/v1/teams",
+            json!({"slug": "search", "name": "Search",
+            "members": [{"person": "bob", "role": "member"}]}),
+        ),
+        ("/api/v1/teams", scratch()),
+    ] {
+        let r = app.post(path, &body).await;
+        assert_eq!(r.status, 201, "{path}: {}", r.text);
+    }
+    let callers = [
+        Caller {
+            client: browser(),
+            handle: None,
+            session: false,
+        },
+        session_caller(&app, "vic", Role::Viewer).await,
+        session_caller(&app, "bob", Role::Member).await,
+        session_caller(&app, "ada", Role::Member).await,
+        session_caller(&app, "root", Role::Admin).await,
+        Caller {
+            client: client(Some(
+                &make_token(&app.store, "ada", Role::Member, Scope::Read, None).await,
+            )),
+            handle: Some("ada"),
+            session: false,
+        },
+        Caller {
+            client: client(Some(
+                &make_token(&app.store, "ada", Role::Member, Scope::Write, None).await,
+            )),
+            handle: Some("ada"),
+            session: false,
+        },
+    ];
+
+    // The matrix covers exactly the mutating operations the OpenAPI document lists.
+    let doc = app.get("/api/v1/openapi.json").await.body;
+    let documented: BTreeSet<String> = doc["paths"]
+        .as_object()
+        .expect("paths")
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .expect("path item")
+                .keys()
+                .filter(|m| matches!(m.as_str(), "post" | "put" | "patch" | "delete"))
+                .map(move |m| format!("{} {path}", m.to_uppercase()))
+        })
+        .collect();
+    let covered: BTreeSet<String> = MATRIX.iter().map(|(r, _)| r.to_string()).collect();
+    assert_eq!(
+        documented, covered,
+        "every documented mutating route needs a row in the matrix (and only those)"
+    );
+
+    let mut failures = Vec::new();
+    let mut cells = 0;
+    for (route, expected) in MATRIX {
+        let method = route.split_once(' ').expect("route").0;
+        for (i, caller) in callers.iter().enumerate() {
+            let (path, content_type, body) = request(&app, route, caller).await;
+            let before = snapshot(&app).await;
+            let response = caller
+                .client
+                .request(method.parse().expect("method"), app.url(&path))
+                .header("content-type", content_type)
+                .body(if method == "DELETE" {
+                    String::new()
+                } else {
+                    body
+                })
+                .send()
+                .await
+                .expect("request");
+            let reply: Reply = TestApp::reply(response).await;
+            cells += 1;
+            if reply.status != expected[i] {
+                failures.push(format!(
+                    "{route} as {}: {} (expected {}): {}",
+                    CALLERS[i], reply.status, expected[i], reply.text
+                ));
+                continue;
+            }
+            if reply.status >= 400 {
+                assert_eq!(
+                    snapshot(&app).await,
+                    before,
+                    "{route} as {} was refused but changed something",
+                    CALLERS[i]
+                );
+            } else {
+                restore(&app, route, caller).await;
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {cells} cells wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert_eq!(cells, MATRIX.len() * CALLERS.len());
+}
