@@ -350,6 +350,10 @@ e2e(
     await page.waitForURL((url) => url.pathname === '/services/ledger');
     const ledger = (await api('/services/ledger')).body;
     assert.equal(ledger.description, 'Edited by a Payments member in the browser tests.');
+    // The service page's history names who changed what.
+    const latest = page.locator('#history tr[data-action="service.update"]').first();
+    await latest.waitFor();
+    assert.match(await latest.textContent(), /smoreau.*description/s);
 
     // Catalog API belongs to Storefront: refused, with who may, and nothing stored.
     const before = (await api('/services/catalog-api')).body;
@@ -385,6 +389,13 @@ e2e(
     await row.locator('button', { hasText: 'Revoke' }).click();
     await row.locator('text=revoked').waitFor();
     assert.equal((await api('/session', { token })).status, 401);
+
+    // The audit page filters by who made a change.
+    await open(page, '/audit?actor=smoreau&subjectType=service');
+    const rows = page.locator('.audit-table tbody tr');
+    await rows.first().waitFor();
+    assert.equal(await rows.count(), 1, 'one service change by smoreau: the refused one wrote nothing');
+    assert.match(await rows.first().textContent(), /service\.update.*service ledger/s);
 
     // Sign out ends the session: pages lead to the sign-in form again.
     await page.locator('#sign-out').click();

@@ -2,6 +2,7 @@
 
 pub mod badges;
 pub mod form;
+pub mod history;
 pub mod layout;
 pub mod pagination;
 pub mod status;

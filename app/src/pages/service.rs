@@ -3,6 +3,7 @@
 
 use crate::api::{client, Service, ServiceSummary};
 use crate::components::badges::{KindBadge, LifecycleBadge, Tags, TierBadge};
+use crate::components::history::History;
 use crate::components::status::{ApiErrorView, Loading, NotFound};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -65,6 +66,7 @@ fn ServiceList(services: Vec<ServiceSummary>, empty: &'static str) -> impl IntoV
 
 #[component]
 fn ServiceView(service: Service) -> impl IntoView {
+    let history_subject = service.slug.clone();
     let Service {
         slug,
         name,
@@ -190,6 +192,7 @@ fn ServiceView(service: Service) -> impl IntoView {
             </section>
         </div>
         {annotations}
+        <History subject_type="service" subject=history_subject/>
     }
 }
 

@@ -2,6 +2,7 @@
 
 use crate::api::{client, Team};
 use crate::components::badges::TierBadge;
+use crate::components::history::History;
 use crate::components::status::{ApiErrorView, Loading, NotFound};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -36,6 +37,7 @@ pub fn TeamPage() -> impl IntoView {
 
 #[component]
 fn TeamView(team: Team) -> impl IntoView {
+    let history_subject = team.slug.clone();
     let Team {
         slug,
         name,
@@ -138,6 +140,7 @@ fn TeamView(team: Team) -> impl IntoView {
             <h2 id="services-title">"Owned services"</h2>
             {services_view}
         </section>
+        <History subject_type="team" subject=history_subject/>
     }
 }
 
