@@ -413,3 +413,46 @@ before(async () => {
 after(async () => {
   await memberBrowser?.close();
 });
+
+e2e('an admin adds an account, sees its password once, and deactivates it', async (page) => {
+  await open(page, '/accounts');
+  const form = page.locator('#account-form');
+  await form.locator('#handle').fill('e2e-viewer');
+  await form.locator('#role').selectOption('viewer');
+  await form.locator('button[type="submit"]').click();
+  const shown = page.locator('#issued-password');
+  await shown.waitFor();
+  const password = (await shown.textContent()).trim();
+  const row = page.locator('#accounts tr[data-handle="e2e-viewer"]');
+  await row.waitFor();
+  assert.match(await row.textContent(), /password.*active/s);
+  assert.equal(await row.locator('select').inputValue(), 'viewer');
+
+  const signIn = () =>
+    fetch(`${server.url}/api/v1/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ handle: 'e2e-viewer', password }),
+    });
+  const res = await signIn();
+  assert.equal(res.status, 200, 'the shown password signs in');
+  const cookie = res.headers.get('set-cookie').split(';')[0];
+  assert.equal((await api('/session', { cookie })).body.role, 'viewer');
+
+  // Promote, then deactivate: the session ends at once.
+  await row.locator('select').selectOption('member');
+  for (let i = 0; i < 100 && (await api('/session', { cookie })).body.role !== 'member'; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal((await api('/session', { cookie })).body.role, 'member', 'the new role applies at once');
+  await row.locator('button', { hasText: 'Deactivate' }).click();
+  await row.locator('text=deactivated').waitFor();
+  assert.equal((await api('/session', { cookie })).status, 401);
+  assert.equal((await signIn()).status, 401);
+
+  // The last admin cannot lock everyone out: the refusal is shown.
+  await page.locator('#accounts tr[data-handle="admin"] button', { hasText: 'Deactivate' }).click();
+  const refusal = page.locator('#accounts-refusal');
+  await refusal.waitFor();
+  assert.match(await refusal.textContent(), /last active admin/);
+});

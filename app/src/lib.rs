@@ -14,10 +14,10 @@ use leptos_router::{
     path,
 };
 use pages::{
-    account::AccountPage, audit::AuditPage, catalog::CatalogPage, home::HomePage,
-    not_found::NotFoundPage, people::PeoplePage, person::PersonPage, service::ServicePage,
-    service_form::ServiceFormPage, sign_in::SignInPage, team::TeamPage, team_form::TeamFormPage,
-    teams::TeamsPage,
+    account::AccountPage, accounts::AccountsPage, audit::AuditPage, catalog::CatalogPage,
+    home::HomePage, not_found::NotFoundPage, people::PeoplePage, person::PersonPage,
+    service::ServicePage, service_form::ServiceFormPage, sign_in::SignInPage, team::TeamPage,
+    team_form::TeamFormPage, teams::TeamsPage,
 };
 
 /// The HTML document the server streams; `App` is the part that hydrates.
@@ -64,6 +64,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=HomePage/>
                     <Route path=path!("/sign-in") view=SignInPage/>
                     <Route path=path!("/account") view=AccountPage/>
+                    <Route path=path!("/accounts") view=AccountsPage/>
                     <Route path=path!("/audit") view=AuditPage/>
                     <Route path=path!("/catalog") view=CatalogPage/>
                     // Static segments before parameters: the first matching route wins.

@@ -2,6 +2,7 @@
 
 use crate::configuration::Settings;
 use crate::domain::authz::{Role, Scope};
+use crate::store::audit::Actor;
 use crate::store::{accounts, catalog, Store};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
@@ -171,7 +172,7 @@ async fn add_user(store: &Store, handle: &str, role: &str) -> anyhow::Result<i32
         (password, false)
     };
     let hash = crate::auth::hash_password(password.clone()).await?;
-    let account = accounts::create(store, handle, role, Some(&hash))
+    let account = accounts::create(store, &Actor::system(), handle, role, Some(&hash))
         .await
         .map_err(|e| anyhow::anyhow!("{}", describe(e)))?;
     println!(

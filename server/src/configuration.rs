@@ -37,6 +37,33 @@ pub struct Settings {
     pub client_ip_header: Option<String>,
     /// The password of the demo accounts; generated and printed once when not set.
     pub demo_password: Option<String>,
+    /// Sign-in with GitHub, when a client id and secret are set.
+    pub github: Option<GithubSettings>,
+}
+
+/// An OAuth app on GitHub (or GitHub Enterprise: both base URLs are settings).
+#[derive(Clone)]
+pub struct GithubSettings {
+    pub client_id: String,
+    pub client_secret: String,
+    /// Only members of this organization may sign in.
+    pub allowed_org: Option<String>,
+    /// Where people authorize (`https://github.com`).
+    pub web_url: url::Url,
+    /// The REST API (`https://api.github.com`).
+    pub api_url: url::Url,
+}
+
+impl std::fmt::Debug for GithubSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GithubSettings")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"***")
+            .field("allowed_org", &self.allowed_org)
+            .field("web_url", &self.web_url.as_str())
+            .field("api_url", &self.api_url.as_str())
+            .finish()
+    }
 }
 
 impl std::fmt::Debug for Settings {
@@ -52,6 +79,7 @@ impl std::fmt::Debug for Settings {
             .field("session_idle", &self.session_idle)
             .field("session_max", &self.session_max)
             .field("client_ip_header", &self.client_ip_header)
+            .field("github", &self.github)
             .finish_non_exhaustive()
     }
 }
@@ -81,6 +109,7 @@ impl Default for Settings {
             session_max: std::time::Duration::from_secs(7 * 86_400),
             client_ip_header: None,
             demo_password: None,
+            github: None,
         }
     }
 }
@@ -99,12 +128,18 @@ struct FileSettings {
     session_idle_minutes: Option<u64>,
     session_max_hours: Option<u64>,
     client_ip_header: Option<String>,
+    github_client_id: Option<String>,
+    github_client_secret: Option<String>,
+    github_org: Option<String>,
+    github_web_url: Option<String>,
+    github_api_url: Option<String>,
 }
 
 impl Settings {
     /// Reads `config` (or `./steward.toml` when it exists) and the environment.
     pub fn load(config: Option<&Path>) -> anyhow::Result<Settings> {
         let mut s = Settings::default();
+        let mut github = GithubParts::default();
         let path = config.unwrap_or(Path::new("steward.toml"));
         if config.is_some() || path.exists() {
             let text = std::fs::read_to_string(path)
@@ -127,8 +162,17 @@ impl Settings {
                 s.session_max = minutes(h.saturating_mul(60), "session_max_hours")?;
             }
             s.client_ip_header = file.client_ip_header.or(s.client_ip_header);
+            github = GithubParts {
+                client_id: file.github_client_id,
+                client_secret: file.github_client_secret,
+                org: file.github_org,
+                web_url: file.github_web_url,
+                api_url: file.github_api_url,
+            };
         }
         s.apply_env(|k| std::env::var(k).ok())?;
+        github.apply_env(|k| std::env::var(k).ok());
+        s.github = github.build()?;
         Ok(s)
     }
 
@@ -192,6 +236,51 @@ impl Settings {
     }
 }
 
+/// The GitHub settings as read, before they are checked together.
+#[derive(Default)]
+struct GithubParts {
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    org: Option<String>,
+    web_url: Option<String>,
+    api_url: Option<String>,
+}
+
+impl GithubParts {
+    fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) {
+        for (name, slot) in [
+            ("STEWARD_GITHUB_CLIENT_ID", &mut self.client_id),
+            ("STEWARD_GITHUB_CLIENT_SECRET", &mut self.client_secret),
+            ("STEWARD_GITHUB_ORG", &mut self.org),
+            ("STEWARD_GITHUB_WEB_URL", &mut self.web_url),
+            ("STEWARD_GITHUB_API_URL", &mut self.api_url),
+        ] {
+            if let Some(v) = var(name).filter(|v| !v.is_empty()) {
+                *slot = Some(v);
+            }
+        }
+    }
+
+    fn build(self) -> anyhow::Result<Option<GithubSettings>> {
+        let (client_id, client_secret) = match (self.client_id, self.client_secret) {
+            (None, None) => return Ok(None),
+            (Some(id), Some(secret)) => (id, secret),
+            _ => anyhow::bail!("GitHub sign-in needs both a client id and a client secret"),
+        };
+        let url = |v: Option<String>, default: &str, what: &str| -> anyhow::Result<url::Url> {
+            let text = v.unwrap_or_else(|| default.to_string());
+            parse_public_url(&text).with_context(|| format!("GitHub {what} URL"))
+        };
+        Ok(Some(GithubSettings {
+            client_id,
+            client_secret,
+            allowed_org: self.org,
+            web_url: url(self.web_url, "https://github.com", "web")?,
+            api_url: url(self.api_url, "https://api.github.com", "API")?,
+        }))
+    }
+}
+
 fn parse_public_url(v: &str) -> anyhow::Result<url::Url> {
     let u = url::Url::parse(v).with_context(|| format!("public URL '{v}' is not a URL"))?;
     if !matches!(u.scheme(), "http" | "https") || u.host().is_none() {
@@ -232,6 +321,25 @@ mod tests {
         assert!(s
             .apply_env(|k| (k == "STEWARD_BIND").then(|| "nope".to_string()))
             .is_err());
+    }
+
+    #[test]
+    fn github_needs_both_halves_and_hides_its_secret() {
+        let mut parts = GithubParts::default();
+        parts.apply_env(|k| (k == "STEWARD_GITHUB_CLIENT_ID").then(|| "id".to_string()));
+        assert!(parts.build().is_err());
+        let mut parts = GithubParts::default();
+        parts.apply_env(|k| match k {
+            "STEWARD_GITHUB_CLIENT_ID" => Some("id".into()),
+            "STEWARD_GITHUB_CLIENT_SECRET" => Some("hush".into()),
+            "STEWARD_GITHUB_API_URL" => Some("http://127.0.0.1:9/".into()),
+            _ => None,
+        });
+        let github = parts.build().expect("valid").expect("configured");
+        assert_eq!(github.web_url.as_str(), "https://github.com/");
+        assert_eq!(github.api_url.as_str(), "http://127.0.0.1:9/");
+        assert!(!format!("{github:?}").contains("hush"));
+        assert!(GithubParts::default().build().expect("valid").is_none());
     }
 
     #[test]

@@ -38,7 +38,7 @@ pub async fn load_if_empty(store: &Store, password: Option<&str>) -> anyhow::Res
         if accounts::by_handle(store, &handle).await?.is_some() {
             continue;
         }
-        accounts::create(store, &handle, role, Some(&hash))
+        accounts::create(store, &Actor::system(), &handle, role, Some(&hash))
             .await
             .map_err(|e| anyhow::anyhow!("demo account {handle}: {e:?}"))?;
     }

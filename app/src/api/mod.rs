@@ -430,7 +430,7 @@ pub struct ImportReport {
 pub struct AuditEvent {
     pub id: i64,
     pub at: String,
-    /// `account`, `token` or `anonymous`.
+    /// `account`, `token`, `system` (Steward itself or its command line) or `anonymous`.
     pub actor_kind: String,
     pub actor: String,
     /// `service.create`, `team.update`, `person.delete`, `catalog.import`, …
@@ -537,4 +537,64 @@ pub struct TokenInfo {
 pub struct CreatedToken {
     pub token: String,
     pub info: TokenInfo,
+}
+
+/// An account as an admin sees it (never its password hash).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AccountInfo {
+    pub handle: String,
+    /// `admin`, `member` or `viewer`.
+    pub role: String,
+    /// The catalog person the account is linked to (same handle, or GitHub login).
+    pub person: Option<String>,
+    pub active: bool,
+    /// Whether the account can sign in with a password (GitHub-only accounts cannot).
+    pub password: bool,
+    pub created_at: String,
+}
+
+/// `POST /accounts`: a new account. Without a password, one is generated and shown once.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AccountInput {
+    pub handle: String,
+    pub role: String,
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+/// `PATCH /accounts/{handle}`: fields left out stay as they are.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AccountPatch {
+    #[serde(default)]
+    pub role: Option<String>,
+    #[serde(default)]
+    pub active: Option<bool>,
+    /// Replace the password with a generated one, shown once in the answer; the account's
+    /// sessions end.
+    #[serde(default)]
+    pub reset_password: bool,
+}
+
+/// An account with the password generated for it, shown this once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct IssuedAccount {
+    pub account: AccountInfo,
+    pub password: Option<String>,
+}
+
+/// `GET /auth/methods`: the ways to sign in that this server offers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct AuthMethods {
+    pub password: bool,
+    pub github: bool,
 }

@@ -73,6 +73,7 @@ fn UserMenu() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match me.await {
                         Ok(me) => view! {
+                            {(me.role == "admin").then(|| view! { <a href="/accounts" id="accounts-link">"Accounts"</a> })}
                             <a href="/account" id="account-link">{me.handle}</a>
                             <button type="button" class="button button-link" id="sign-out" on:click=sign_out>
                                 "Sign out"

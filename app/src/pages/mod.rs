@@ -1,6 +1,7 @@
 //! One module per page, named after its route, so that `/teams/:slug` is `pages::team`.
 
 pub mod account;
+pub mod accounts;
 pub mod audit;
 pub mod catalog;
 pub mod home;

@@ -1,7 +1,7 @@
 //! `/sign-in`: handle and password. On success the browser loads the page it came from, so
 //! that everything is rendered again for the signed-in person.
 
-use crate::api::{client, Me, SignIn};
+use crate::api::{client, AuthMethods, Me, SignIn};
 use crate::components::form::{form_value, ErrorSummary, Field, FormErrors};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -24,9 +24,40 @@ pub fn load_page(href: &str) {
     let _ = href;
 }
 
+/// Why a GitHub sign-in came back without a session (`/sign-in?error=…`).
+fn github_refusal(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "github_cancelled" => "GitHub sign-in was cancelled.",
+        "github_state" => "The GitHub sign-in expired or was started in another window. Try again.",
+        "github_unavailable" => "GitHub did not answer properly. Try again in a moment.",
+        "github_org" => "Your GitHub account is not a member of the organization allowed here.",
+        "github_no_person" => {
+            "No person in the catalog has your GitHub login. Ask an admin to add it to your person record."
+        }
+        "github_taken" => {
+            "An account with your handle exists but is not linked to your person record. Ask an admin."
+        }
+        "github_inactive" => "Your account is deactivated.",
+        _ => return None,
+    })
+}
+
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let query = use_query_map();
+    let methods = Resource::new(
+        || (),
+        |_| client::get::<AuthMethods>("/auth/methods".into()),
+    );
+    let refusal = move || {
+        query
+            .with(|q| q.get("error"))
+            .and_then(|c| github_refusal(&c))
+    };
+    let github_href = move || {
+        let next = safe_next(query.with(|q| q.get("next")));
+        format!("/auth/github/start?next={}", urlencoding::encode(&next))
+    };
     let errors = FormErrors::new(&["handle", "password"]);
     let pending = RwSignal::new(false);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -55,6 +86,15 @@ pub fn SignInPage() -> impl IntoView {
         <Title text="Sign in"/>
         <section class="sign-in">
             <h1>"Sign in to Steward"</h1>
+            {move || refusal().map(|m| view! { <div class="alert alert-error" role="alert" id="sign-in-refusal">{m}</div> })}
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    methods.await.ok().filter(|m| m.github).map(|_| view! {
+                        <p><a class="button" id="github-sign-in" href=github_href()>"Sign in with GitHub"</a></p>
+                        <p class="muted">"or with your Steward password:"</p>
+                    })
+                })}
+            </Suspense>
             <form class="form" id="sign-in-form" on:submit=on_submit>
                 <ErrorSummary errors/>
                 <Field id="handle" label="Handle" required=true errors>

@@ -35,6 +35,7 @@ pub struct AuthConfig {
     /// Idle session lifetime, seconds.
     pub session_idle_secs: i64,
     pub secure_cookies: bool,
+    pub github: Option<crate::configuration::GithubSettings>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,6 +64,7 @@ impl AuthConfig {
             session_max_secs: settings.session_max.as_secs() as i64,
             session_idle_secs: settings.session_idle.as_secs() as i64,
             secure_cookies: settings.secure_cookies(),
+            github: settings.github.clone(),
         }
     }
 }
@@ -92,6 +94,7 @@ fn is_page(path: &str) -> bool {
     let last = path.rsplit('/').next().unwrap_or("");
     !path.starts_with("/api/")
         && !path.starts_with("/pkg/")
+        && !path.starts_with("/auth/")
         && !matches!(path, "/healthz" | "/readyz" | "/metrics" | "/sign-in")
         && !last.contains('.')
 }
@@ -339,6 +342,7 @@ mod tests {
         assert!(!is_page("/pkg/steward.js"));
         assert!(!is_page("/favicon.ico"));
         assert!(!is_page("/healthz"));
+        assert!(!is_page("/auth/github/start"));
         assert!(public_api(&Method::POST, "/api/v1/session"));
         assert!(!public_api(&Method::GET, "/api/v1/session"));
         assert!(!public_api(&Method::GET, "/api/v1/services"));

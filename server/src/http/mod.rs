@@ -5,6 +5,7 @@ mod api;
 pub mod auth;
 pub mod error;
 mod extract;
+mod github;
 mod health;
 pub mod metrics;
 
@@ -43,6 +44,7 @@ pub struct AppState {
     tags((name = "services"), (name = "teams"), (name = "people"), (name = "catalog",
         description = "Backstage import and export"), (name = "audit"),
         (name = "session", description = "Signing in, who you are, API tokens"),
+        (name = "accounts", description = "User management, for admins"),
         (name = "operations"))
 )]
 struct ApiDoc;
@@ -88,6 +90,7 @@ pub fn app(state: AppState, leptos_options: LeptosOptions) -> Router {
             state.auth.session_idle_secs,
         )));
     let authenticate = axum::middleware::from_fn_with_state(state.clone(), auth::authenticate);
+    let github = github::routes(state.clone());
     let (api, openapi) = api_router(state);
     let _ = OPENAPI_JSON.set(openapi.to_pretty_json().unwrap_or_default());
     let in_process = InProcessApi(api.clone());
@@ -104,7 +107,8 @@ pub fn app(state: AppState, leptos_options: LeptosOptions) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler(steward_app::shell))
         .with_state(leptos_options);
-    api.merge(site)
+    api.merge(github)
+        .merge(site)
         .layer(authenticate)
         .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(

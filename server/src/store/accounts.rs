@@ -2,11 +2,11 @@
 
 use super::audit::{self, Actor};
 use super::{now, Store};
-use crate::domain::authz::{Principal, Role, Scope};
+use crate::domain::authz::{Action, Principal, Role, Scope};
 use crate::domain::catalog::check_slug;
 use crate::error::{Error, Result, ResultExt};
 use sqlx::{AnyConnection, Row};
-use steward_app::api::TokenInfo;
+use steward_app::api::{AccountInfo, TokenInfo};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
@@ -20,10 +20,12 @@ pub struct Account {
 /// Creates an account, linked to the catalog person with the same handle when there is one.
 pub async fn create(
     store: &Store,
+    actor: &Actor,
     handle: &str,
     role: Role,
     password_hash: Option<&str>,
 ) -> Result<Account> {
+    actor.authorize(&Action::Administer)?;
     check_slug(handle).map_err(|e| Error::invalid("handle", e))?;
     let mut tx = store.pool.begin().await?;
     let person_id = super::people::id_by_handle(&mut tx, handle).await?;
@@ -46,15 +48,141 @@ pub async fn create(
             format!("an account '{handle}' already exists"),
         )
     })?;
-    let account = find(&mut tx, handle)
+    let (account, info) = find_info(&mut tx, handle)
         .await?
         .ok_or_else(|| Error::NotFound(format!("account '{handle}'")))?;
+    audit::record(
+        &mut tx,
+        actor,
+        "account.create",
+        "account",
+        handle,
+        None::<&AccountInfo>,
+        Some(&info),
+    )
+    .await?;
     tx.commit().await?;
     Ok(account)
 }
 
+/// What an admin may change about an account; `None` leaves a field as it is.
+#[derive(Debug, Default)]
+pub struct Change<'a> {
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+    pub password_hash: Option<&'a str>,
+}
+
+/// Changes an account's role, active flag or password (admins only). Deactivating an account
+/// or resetting its password ends its sessions; the last active admin cannot be demoted or
+/// deactivated, so that someone can always manage accounts.
+pub async fn update(
+    store: &Store,
+    actor: &Actor,
+    handle: &str,
+    change: Change<'_>,
+) -> Result<AccountInfo> {
+    actor.authorize(&Action::Administer)?;
+    let mut tx = store.pool.begin().await?;
+    let (account, before) = find_info(&mut tx, handle)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("account '{handle}'")))?;
+    let role = change.role.unwrap_or(account.role);
+    let active = change.active.unwrap_or(account.active);
+    if account.role == Role::Admin && account.active && (role != Role::Admin || !active) {
+        let admins: i64 = sqlx::query_scalar(
+            "select count(*) from accounts where role = 'admin' and active = 1 and id <> $1",
+        )
+        .bind(account.id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if admins == 0 {
+            return Err(Error::conflict(
+                "last_admin",
+                None,
+                format!("'{handle}' is the last active admin; make another admin first"),
+            ));
+        }
+    }
+    sqlx::query(
+        "update accounts set role = $1, active = $2, \
+         password_hash = coalesce($3, password_hash), updated_at = $4 where id = $5",
+    )
+    .bind(role.as_str())
+    .bind(i64::from(active))
+    .bind(change.password_hash)
+    .bind(now())
+    .bind(account.id)
+    .execute(&mut *tx)
+    .await?;
+    if !active || change.password_hash.is_some() {
+        sqlx::query("delete from sessions where account_id = $1")
+            .bind(account.id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let (_, after) = find_info(&mut tx, handle)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("account '{handle}'")))?;
+    audit::record(
+        &mut tx,
+        actor,
+        if change.password_hash.is_some() {
+            "account.password_reset"
+        } else {
+            "account.update"
+        },
+        "account",
+        handle,
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Every account, by handle (admins only).
+pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<AccountInfo>> {
+    actor.authorize(&Action::Administer)?;
+    let rows = sqlx::query(&format!("{SELECT_ACCOUNT} order by a.handle"))
+        .fetch_all(&store.pool)
+        .await?;
+    rows.iter().map(|r| Ok(info_row(r)?.1)).collect()
+}
+
+/// How an admin sees the account `handle`.
+pub async fn info(store: &Store, handle: &str) -> Result<Option<AccountInfo>> {
+    let mut conn = store.pool.acquire().await?;
+    Ok(find_info(&mut conn, handle).await?.map(|(_, info)| info))
+}
+
+async fn find_info(
+    conn: &mut AnyConnection,
+    handle: &str,
+) -> Result<Option<(Account, AccountInfo)>> {
+    let row = sqlx::query(&format!("{SELECT_ACCOUNT} where a.handle = $1"))
+        .bind(handle)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(info_row).transpose()
+}
+
+fn info_row(r: &sqlx::any::AnyRow) -> Result<(Account, AccountInfo)> {
+    let (account, hash) = account_row(r)?;
+    let info = AccountInfo {
+        handle: account.handle.clone(),
+        role: account.role.as_str().into(),
+        person: account.person.clone(),
+        active: account.active,
+        password: hash.is_some(),
+        created_at: r.try_get("created_at")?,
+    };
+    Ok((account, info))
+}
+
 const SELECT_ACCOUNT: &str = "select a.id, a.handle, a.role, p.handle as person, a.active, \
-     a.password_hash from accounts a left join people p on p.id = a.person_id";
+     a.password_hash, a.created_at from accounts a left join people p on p.id = a.person_id";
 
 fn account_row(r: &sqlx::any::AnyRow) -> Result<(Account, Option<String>)> {
     let role: String = r.try_get("role")?;
@@ -84,6 +212,17 @@ async fn find_with_hash(
         .fetch_optional(conn)
         .await?;
     row.as_ref().map(account_row).transpose()
+}
+
+/// The account linked to a catalog person, if any.
+pub async fn by_person(store: &Store, person_id: i64) -> Result<Option<Account>> {
+    let row = sqlx::query(&format!(
+        "{SELECT_ACCOUNT} where a.person_id = $1 order by a.id"
+    ))
+    .bind(person_id)
+    .fetch_optional(&store.pool)
+    .await?;
+    Ok(row.as_ref().map(account_row).transpose()?.map(|(a, _)| a))
 }
 
 /// The principal of an active account, by id (a session holds the id).

@@ -282,3 +282,13 @@ pub async fn delete(store: &Store, actor: &Actor, handle: &str) -> Result<()> {
     tx.commit().await?;
     Ok(())
 }
+
+/// The person with this GitHub login (case-insensitive), as `(id, handle)`.
+pub async fn by_github_login(store: &Store, login: &str) -> Result<Option<(i64, String)>> {
+    let row = sqlx::query("select id, handle from people where lower(github_login) = $1")
+        .bind(login.to_lowercase())
+        .fetch_optional(&store.pool)
+        .await?;
+    row.map(|r| Ok((r.try_get("id")?, r.try_get("handle")?)))
+        .transpose()
+}

@@ -102,7 +102,7 @@ async fn imports_are_audited_per_entity(app: TestApp) {
 
 async fn token_callers_are_named_and_bad_tokens_refused(app: TestApp) {
     app.seed().await;
-    let account = accounts::create(&app.store, "ada", Role::Admin, None)
+    let account = accounts::create(&app.store, &Actor::system(), "ada", Role::Admin, None)
         .await
         .expect("account");
     let token = steward_server::auth::generate_token();

@@ -60,6 +60,11 @@ const MATRIX: &[(&str, [u16; 7])] = &[
         "DELETE /api/v1/tokens/{id}",
         [401, 200, 200, 200, 200, 403, 403],
     ),
+    ("POST /api/v1/accounts", [401, 403, 403, 403, 201, 403, 403]),
+    (
+        "PATCH /api/v1/accounts/{handle}",
+        [401, 403, 403, 403, 200, 403, 403],
+    ),
     (
         "PUT /api/v1/session/password",
         [401, 204, 204, 204, 204, 403, 403],
@@ -87,12 +92,14 @@ async fn snapshot(app: &TestApp) -> String {
             .expect("count")
     };
     format!(
-        "audit={} tokens={} revoked={} sessions={} accounts={}\n{}",
+        "audit={} tokens={} revoked={} sessions={} accounts={} members={} inactive={}\n{}",
         count("select count(*) from audit_events").await,
         count("select count(*) from api_tokens").await,
         count("select count(*) from api_tokens where revoked_at is not null").await,
         count("select count(*) from sessions").await,
         count("select count(*) from accounts").await,
+        count("select count(*) from accounts where role = 'member'").await,
+        count("select count(*) from accounts where active = 0").await,
         app.get("/api/v1/export").await.text,
     )
 }
@@ -175,6 +182,14 @@ async fn request(app: &TestApp, route: &str, caller: &Caller) -> (String, &'stat
             "/api/v1/session".into(),
             json_body(json!({"handle": caller.handle.unwrap_or("ada"), "password": PASSWORD})),
         ),
+        "POST /api/v1/accounts" => (
+            "/api/v1/accounts".into(),
+            json_body(json!({"handle": "matrix-account", "role": "viewer"})),
+        ),
+        "PATCH /api/v1/accounts/{handle}" => (
+            "/api/v1/accounts/matrix-target".into(),
+            json_body(json!({"role": "member", "active": false})),
+        ),
         other => panic!("no request for {other}"),
     };
     (path, content_type, body)
@@ -207,6 +222,16 @@ async fn restore(app: &TestApp, route: &str, caller: &Caller) {
                 )
                 .await;
             assert_eq!(r.status, 200, "signing back in: {}", r.text);
+        }
+        "POST /api/v1/accounts" => {
+            sqlx::query("delete from accounts where handle = 'matrix-account'")
+                .execute(&app.store.pool)
+                .await
+                .expect("restore accounts");
+        }
+        "PATCH /api/v1/accounts/{handle}" => {
+            let body = json!({"role": "viewer", "active": true});
+            admin("PATCH", "/api/v1/accounts/matrix-target", Some(body)).await
         }
         _ => {}
     }
@@ -249,6 +274,7 @@ async fn every_mutating_route_for_every_caller(app: TestApp) {
         let r = app.post(path, &body).await;
         assert_eq!(r.status, 201, "{path}: {}", r.text);
     }
+    make_token(&app.store, "matrix-target", Role::Viewer, Scope::Read, None).await;
     let callers = [
         Caller {
             client: browser(),

@@ -171,7 +171,7 @@ pub async fn make_token(
                 ),
                 None => None,
             };
-            accounts::create(store, handle, role, hash.as_deref())
+            accounts::create(store, &Actor::system(), handle, role, hash.as_deref())
                 .await
                 .expect("account")
         }

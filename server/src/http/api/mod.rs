@@ -1,5 +1,6 @@
 //! `/api/v1`: one module per resource, each exposing its routes with their OpenAPI paths.
 
+mod accounts;
 mod audit;
 mod catalog;
 mod people;
@@ -20,4 +21,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(audit::router())
         .merge(session::router())
         .merge(tokens::router())
+        .merge(accounts::router())
 }

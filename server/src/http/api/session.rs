@@ -14,7 +14,7 @@ use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::Json;
-use steward_app::api::{ErrorBody, Me, PasswordChange, SignIn};
+use steward_app::api::{AuthMethods, ErrorBody, Me, PasswordChange, SignIn};
 use tower_sessions::Session;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -29,6 +29,17 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(sign_in, me, sign_out))
         .routes(routes!(change_password))
+        .routes(routes!(methods))
+}
+
+/// How one may sign in here: always with a password, with GitHub when it is configured.
+#[utoipa::path(get, path = "/auth/methods", tag = "session",
+    responses((status = 200, body = AuthMethods)))]
+async fn methods(State(state): State<AppState>) -> Json<AuthMethods> {
+    Json(AuthMethods {
+        password: true,
+        github: state.auth.github.is_some(),
+    })
 }
 
 pub fn me_of(principal: &Principal, via: Via) -> Me {
