@@ -82,7 +82,7 @@ where
     request::<T>("GET", path, None)
 }
 
-/// `POST`/`PUT`/`DELETE` with a JSON body.
+/// `POST`/`PUT`/`PATCH`/`DELETE` with a JSON body.
 pub fn send<B, T>(
     method: &'static str,
     path: String,
@@ -174,6 +174,7 @@ async fn browser_request<T: DeserializeOwned>(
         "POST" => Method::POST,
         "PUT" => Method::PUT,
         "DELETE" => Method::DELETE,
+        "PATCH" => Method::PATCH,
         _ => Method::GET,
     };
     let builder = RequestBuilder::new(&format!("/api/v1{path}"))

@@ -21,8 +21,8 @@ async fn every_change_writes_one_event_and_refusals_write_none(app: TestApp) {
     app.seed().await;
     let before = events(&app, "").await["total"].as_i64().unwrap_or(0);
     assert_eq!(
-        before, 8,
-        "the admin's token, 2 people, 2 teams, 3 services"
+        before, 9,
+        "the admin's account and token, 2 people, 2 teams, 3 services"
     );
     let mut body = service("ledger", &["payments"], 2, &[]);
     body["version"] = json!(1);
@@ -60,7 +60,7 @@ async fn every_change_writes_one_event_and_refusals_write_none(app: TestApp) {
         0
     );
     let since = events(&app, "?since=2000-01-01T00:00:00%2B02:00").await;
-    assert_eq!(since["total"], 10);
+    assert_eq!(since["total"], 11);
 }
 
 async fn imports_are_audited_per_entity(app: TestApp) {
@@ -74,8 +74,8 @@ async fn imports_are_audited_per_entity(app: TestApp) {
     assert_eq!(r.status, 200);
     assert_eq!(
         events(&app, "").await["total"],
-        1,
-        "a dry run changes nothing (the one event is the admin's token)"
+        2,
+        "a dry run changes nothing (the two events are the admin's account and token)"
     );
     let r = app
         .post_raw("/api/v1/import", "application/yaml", yaml)
@@ -95,7 +95,7 @@ async fn imports_are_audited_per_entity(app: TestApp) {
     assert_eq!(r.status, 200);
     assert_eq!(
         events(&app, "").await["total"],
-        3,
+        4,
         "unchanged entities write nothing"
     );
 }

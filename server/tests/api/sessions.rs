@@ -542,8 +542,8 @@ async fn tokens_are_shown_once_listed_and_revoked(app: TestApp) {
         .get("/api/v1/audit?subject=ada&subjectType=account")
         .await;
     assert_eq!(
-        log.body["total"], 3,
-        "ada's read token, deploys created, deploys revoked: {}",
+        log.body["total"], 4,
+        "ada's account and read token, deploys created, deploys revoked: {}",
         log.text
     );
 }
