@@ -456,3 +456,58 @@ e2e('an admin adds an account, sees its password once, and deactivates it', asyn
   await refusal.waitFor();
   assert.match(await refusal.textContent(), /last active admin/);
 });
+
+e2e('a schedule is created with a live preview, an override is dragged on the timeline, and on call now follows', async (page) => {
+  await open(page, '/schedules/new?team=payments');
+  const form = page.locator('#schedule-form');
+  assert.equal(await form.locator('#team').inputValue(), 'payments', 'the team is preselected');
+  await form.locator('#slug').fill('payments-browser');
+  await form.locator('#name').fill('Payments (browser test)');
+  await form.locator('#timeZone').fill('Europe/Paris');
+  // A weekly rotation of one person that started two weeks ago, handing off on Mondays 09:00.
+  const started = new Date(Date.now() - 14 * 86_400_000).toISOString().slice(0, 10);
+  await form.locator('#layer-0-name').fill('Primary');
+  await form.locator('#layer-0-start').fill(`${started}T09:00`);
+  await form.locator('#layer-0-length').fill('1');
+  await form.locator('#layer-0-unit').selectOption('weeks');
+  await form.locator('#layer-0-participants').fill('smoreau');
+  await form.locator('#preview-button').click();
+  await page.locator('#preview [data-row="final"] .seg[data-person="smoreau"]').first().waitFor();
+  assert.equal((await api('/schedules/payments-browser')).status, 404, 'a preview saves nothing');
+
+  await form.locator('#save-schedule').click();
+  await page.waitForURL((url) => url.pathname === '/schedules/payments-browser');
+  await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
+  const onCall = page.locator('#on-call-now li[data-schedule="payments-browser"]');
+  await onCall.waitFor();
+  assert.equal(await onCall.getAttribute('data-person'), 'smoreau');
+
+  // Drag across "now" on the final row of the week view (7 UTC days from today's midnight).
+  const track = page.locator('#timeline [data-row="final"] .timeline-track');
+  const box = await track.boundingBox();
+  const from = Date.parse((await page.locator('#timeline .timeline').getAttribute('data-from')) ?? '');
+  const to = Date.parse((await page.locator('#timeline .timeline').getAttribute('data-to')) ?? '');
+  const x = (t) => box.x + ((t - from) / (to - from)) * box.width;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(x(Date.now() - 2 * 3_600_000), y);
+  await page.mouse.down();
+  await page.mouse.move(x(Date.now() + 3 * 3_600_000), y, { steps: 5 });
+  await page.mouse.up();
+  const start = await page.locator('#override-start').inputValue();
+  const end = await page.locator('#override-end').inputValue();
+  assert.ok(Date.parse(start) <= Date.now() && Date.parse(end) > Date.now(), `${start} – ${end} spans now`);
+  await page.locator('#override-person').selectOption('vreddy');
+  await page.locator('#add-override').click();
+  await page.locator('#override-added').waitFor();
+  await page.locator('#timeline [data-row="final"] .seg.override[data-person="vreddy"]').waitFor();
+  await page.locator('#overrides tr[data-person="vreddy"]').waitFor();
+
+  // On call now, on the schedule page and on the team page: the override's person.
+  const now = (await api('/teams/payments/oncall')).body.find((o) => o.schedule === 'payments-browser');
+  assert.equal(now.person, 'vreddy');
+  assert.equal(now.source, 'override');
+  await open(page, '/teams/payments');
+  const onTeam = page.locator('#on-call-now li[data-schedule="payments-browser"]');
+  await onTeam.waitFor();
+  assert.equal(await onTeam.getAttribute('data-person'), 'vreddy');
+});

@@ -16,6 +16,7 @@ use leptos_router::{
 use pages::{
     account::AccountPage, accounts::AccountsPage, audit::AuditPage, catalog::CatalogPage,
     home::HomePage, not_found::NotFoundPage, people::PeoplePage, person::PersonPage,
+    schedule::SchedulePage, schedule_form::ScheduleFormPage, schedules::SchedulesPage,
     service::ServicePage, service_form::ServiceFormPage, sign_in::SignInPage, team::TeamPage,
     team_form::TeamFormPage, teams::TeamsPage,
 };
@@ -75,6 +76,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/teams/new") view=TeamFormPage/>
                     <Route path=path!("/teams/:slug/edit") view=TeamFormPage/>
                     <Route path=path!("/teams/:slug") view=TeamPage/>
+                    <Route path=path!("/schedules") view=SchedulesPage/>
+                    <Route path=path!("/schedules/new") view=ScheduleFormPage/>
+                    <Route path=path!("/schedules/:slug/edit") view=ScheduleFormPage/>
+                    <Route path=path!("/schedules/:slug") view=SchedulePage/>
                     <Route path=path!("/people") view=PeoplePage/>
                     <Route path=path!("/people/:handle") view=PersonPage/>
                 </Routes>

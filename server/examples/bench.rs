@@ -2,7 +2,8 @@
 //! on a temporary SQLite file and measures import time, latency and throughput at 16
 //! concurrent connections, and the server's peak RSS. Also compares the sqlx `Any` driver
 //! with the native SQLite driver on the catalog's list query (the README explains why the
-//! store uses `Any`).
+//! store uses `Any`). On-call: one year of final schedule for 5 layers and 50 overrides (the
+//! pure computation), and "on call now" for every service of the catalog through the API.
 //!
 //! Usage: bench PATH/TO/steward
 
@@ -214,6 +215,7 @@ async fn main() {
     let db = dir.path().join("bench.db");
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
+    let token = bootstrap_token(&binary, &db);
     let child = Command::new(&binary)
         .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
         .args(["--database-url", &format!("sqlite://{}", db.display())])
@@ -223,8 +225,14 @@ async fn main() {
         .spawn()
         .expect("start steward");
     let child = Server(child);
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().expect("header"),
+    );
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(CONCURRENCY)
+        .default_headers(headers)
         .build()
         .expect("client");
     let ready_by = Instant::now() + Duration::from_secs(60);
@@ -289,6 +297,7 @@ async fn main() {
         "GET /services/{slug} (SSR page)",
         &load(&client, pages).await,
     );
+    on_call_now(&client, &base).await;
     println!(
         "server peak RSS: {:.1} MiB",
         peak_rss_kib(&child.0) as f64 / 1024.0
@@ -304,5 +313,194 @@ async fn main() {
     println!(
         "argon2id password hash (19 MiB, t=2, p=1):  {:.1} ms",
         start.elapsed().as_secs_f64() * 100.0
+    );
+    final_schedule_year();
+}
+
+/// An admin account and a write token for the benchmark, made with the command line on the
+/// database before the server starts (the way automation bootstraps).
+fn bootstrap_token(binary: &str, db: &std::path::Path) -> String {
+    use std::io::Write;
+    let url = format!("sqlite://{}", db.display());
+    let mut add = Command::new(binary)
+        .args([
+            "--database-url",
+            &url,
+            "user",
+            "add",
+            "bench",
+            "--role",
+            "admin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("steward user add");
+    add.stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"a long benchmark password\n")
+        .expect("password");
+    assert!(
+        add.wait().expect("user add").success(),
+        "steward user add failed"
+    );
+    let out = Command::new(binary)
+        .args([
+            "--database-url",
+            &url,
+            "token",
+            "create",
+            "bench",
+            "--scope",
+            "write",
+        ])
+        .output()
+        .expect("steward token create");
+    assert!(out.status.success(), "steward token create failed");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// One schedule per team (a weekly primary and a daily business-hours layer), then "on call
+/// now" for every service, each request walking the service's owners' schedules.
+async fn on_call_now(client: &reqwest::Client, base: &str) {
+    for t in 0..TEAMS {
+        let people: Vec<String> = (0..PEOPLE)
+            .filter(|p| p % TEAMS == t)
+            .map(|p| format!("person-{p}"))
+            .collect();
+        let body = serde_json::json!({
+            "slug": format!("team-{t}-oncall"), "name": format!("Team {t} on call"),
+            "team": format!("team-{t}"), "timeZone": "Europe/Berlin",
+            "layers": [
+                {"name": "Primary", "start": "2026-01-05T09:00", "turn": {"unit": "weeks", "length": 1},
+                 "participants": people},
+                {"name": "Office hours", "start": "2026-01-05T09:00", "turn": {"unit": "days", "length": 1},
+                 "participants": people,
+                 "restrictions": [{"weekdays": ["mon", "tue", "wed", "thu", "fri"], "from": "09:00", "to": "17:00"}]}
+            ]
+        });
+        let r = client
+            .post(format!("{base}/api/v1/schedules"))
+            .json(&body)
+            .send()
+            .await
+            .expect("schedule");
+        assert!(r.status().is_success(), "schedule: {}", r.status());
+    }
+    let urls: Vec<String> = (0..SERVICES)
+        .map(|s| format!("{base}/api/v1/services/svc-{s}/oncall"))
+        .collect();
+    let start = Instant::now();
+    let results = futures_all(client, &urls).await;
+    println!(
+        "on call now for all {SERVICES} services ({TEAMS} schedules, {CONCURRENCY} at a time): {:.2} s ({} errors)",
+        start.elapsed().as_secs_f64(),
+        results
+    );
+    report(
+        "GET /api/v1/services/{slug}/oncall",
+        &load(client, urls).await,
+    );
+}
+
+/// Fetches every URL once, `CONCURRENCY` at a time; returns the number of failures.
+async fn futures_all(client: &reqwest::Client, urls: &[String]) -> usize {
+    let urls = std::sync::Arc::new(urls.to_vec());
+    let mut tasks = Vec::new();
+    for worker in 0..CONCURRENCY {
+        let (client, urls) = (client.clone(), urls.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut errors = 0;
+            for url in urls.iter().skip(worker).step_by(CONCURRENCY) {
+                match client.get(url).send().await {
+                    Ok(r) if r.status().is_success() => {
+                        let _ = r.bytes().await;
+                    }
+                    _ => errors += 1,
+                }
+            }
+            errors
+        }));
+    }
+    let mut errors = 0;
+    for t in tasks {
+        errors += t.await.expect("worker");
+    }
+    errors
+}
+
+/// One year of final schedule for 5 layers and 50 overrides, the pure computation.
+fn final_schedule_year() {
+    use chrono::{NaiveDate, TimeZone, Utc, Weekday};
+    use steward_server::domain::oncall::{
+        final_schedule, Layer, Override, Restriction, Schedule, Turn,
+    };
+    let zone: chrono_tz::Tz = "Europe/Berlin".parse().expect("zone");
+    let at = |d: u32, h: u32| {
+        NaiveDate::from_ymd_opt(2026, 1, d)
+            .and_then(|d| d.and_hms_opt(h, 0, 0))
+            .expect("date")
+    };
+    let people = |n: usize, tag: &str| (0..n).map(|i| format!("{tag}-{i}")).collect::<Vec<_>>();
+    let weekdays = vec![
+        Weekday::Mon,
+        Weekday::Tue,
+        Weekday::Wed,
+        Weekday::Thu,
+        Weekday::Fri,
+    ];
+    let time = |h: u32| chrono::NaiveTime::from_hms_opt(h, 0, 0).expect("time");
+    let mut layers = vec![
+        Layer::new(zone, "weekly", at(5, 9), Turn::Weeks(1), people(6, "w")),
+        Layer::new(zone, "daily", at(5, 9), Turn::Days(1), people(5, "d")),
+        Layer::new(zone, "business", at(5, 9), Turn::Days(1), people(4, "b")),
+        Layer::new(zone, "nights", at(5, 22), Turn::Days(1), people(3, "n")),
+        Layer::new(zone, "weekend", at(3, 8), Turn::Weeks(1), people(2, "e")),
+    ];
+    layers[2].restrictions = vec![Restriction {
+        weekdays: weekdays.clone(),
+        from: time(9),
+        to: time(17),
+    }];
+    layers[3].restrictions = vec![Restriction {
+        weekdays,
+        from: time(22),
+        to: time(6),
+    }];
+    layers[4].restrictions = vec![Restriction {
+        weekdays: vec![Weekday::Sat, Weekday::Sun],
+        from: time(8),
+        to: time(20),
+    }];
+    let from = Utc
+        .with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+        .single()
+        .expect("from");
+    let to = Utc
+        .with_ymd_and_hms(2027, 1, 1, 0, 0, 0)
+        .single()
+        .expect("to");
+    let overrides = (0..50)
+        .map(|i| Override {
+            person: format!("o-{i}"),
+            start: from + chrono::Duration::hours(i * 170 + 3),
+            end: from + chrono::Duration::hours(i * 170 + 30),
+        })
+        .collect();
+    let schedule = Schedule {
+        zone,
+        layers,
+        overrides,
+    };
+    const RUNS: u32 = 200;
+    let start = Instant::now();
+    let mut segments = 0;
+    for _ in 0..RUNS {
+        segments = final_schedule(&schedule, from, to).len();
+    }
+    println!(
+        "final schedule, 1 year, 5 layers + 50 overrides: {:.2} ms ({segments} segments)",
+        start.elapsed().as_secs_f64() * 1e3 / f64::from(RUNS)
     );
 }

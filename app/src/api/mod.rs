@@ -3,6 +3,7 @@
 //! browser). Field names are camelCase on the wire, as in Backstage.
 
 pub mod client;
+pub mod oncall;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -10,18 +10,45 @@ use leptos::prelude::*;
 pub struct FormErrors {
     pub error: RwSignal<Option<ApiError>>,
     fields: &'static [&'static str],
+    /// Where an API field's message is shown, when that is not simply its top-level field:
+    /// the id of the control, or `None` for the summary.
+    place: Option<fn(&str) -> Option<String>>,
 }
 
 /// `links.0.url` → `links`: nested errors are shown under their top-level field.
-fn top_level(field: &str) -> &str {
+pub fn top_level(field: &str) -> &str {
     field.split(['.', '[']).next().unwrap_or(field)
 }
 
 impl FormErrors {
+    /// A form whose control ids are the API's top-level field names.
     pub fn new(fields: &'static [&'static str]) -> Self {
         FormErrors {
             error: RwSignal::new(None),
             fields,
+            place: None,
+        }
+    }
+
+    /// A form whose control ids differ from the API's field names or exist only at run time
+    /// (one fieldset per layer): `place` maps a field (`layers.0.turn.length`) to the id of
+    /// the control that shows it (`layer-0-length`), `None` sending it to the summary.
+    pub fn placed_by(place: fn(&str) -> Option<String>) -> Self {
+        FormErrors {
+            error: RwSignal::new(None),
+            fields: &[],
+            place: Some(place),
+        }
+    }
+
+    /// The id of the control an API field's message belongs to, if the form shows it.
+    fn target(&self, field: &str) -> Option<String> {
+        match self.place {
+            Some(place) => place(field),
+            None => {
+                let top = top_level(field);
+                self.fields.contains(&top).then(|| top.to_string())
+            }
         }
     }
 
@@ -48,13 +75,11 @@ impl FormErrors {
         #[cfg(feature = "hydrate")]
         {
             use leptos::wasm_bindgen::JsCast;
-            let fields = self.fields;
             let first = self.error.with_untracked(|e| {
                 e.as_ref().and_then(|e| {
-                    Self::all(e).into_iter().find_map(|(f, _)| {
-                        f.map(|f| top_level(&f).to_string())
-                            .filter(|f| fields.contains(&f.as_str()))
-                    })
+                    Self::all(e)
+                        .into_iter()
+                        .find_map(|(f, _)| f.and_then(|f| self.target(&f)))
                 })
             });
             if let Some(el) = first
@@ -66,14 +91,16 @@ impl FormErrors {
         }
     }
 
-    /// Messages for one of the form's fields.
-    pub fn for_field(&self, field: &'static str) -> Vec<String> {
+    /// Messages for the control with id `id`.
+    pub fn for_field(&self, id: &str) -> Vec<String> {
         self.error.with(|e| {
             e.as_ref()
                 .map(|e| {
                     Self::all(e)
                         .into_iter()
-                        .filter(|(f, _)| f.as_deref().map(top_level) == Some(field))
+                        .filter(|(f, _)| {
+                            f.as_deref().and_then(|f| self.target(f)).as_deref() == Some(id)
+                        })
                         .map(|(_, m)| m)
                         .collect()
                 })
@@ -83,15 +110,12 @@ impl FormErrors {
 
     /// Messages that belong to no field of the form (conflicts, unknown fields, transport).
     pub fn unplaced(&self) -> Vec<String> {
-        let fields = self.fields;
         self.error.with(|e| {
             e.as_ref()
                 .map(|e| {
                     Self::all(e)
                         .into_iter()
-                        .filter(|(f, _)| {
-                            !f.as_deref().is_some_and(|f| fields.contains(&top_level(f)))
-                        })
+                        .filter(|(f, _)| f.as_deref().and_then(|f| self.target(f)).is_none())
                         .map(|(_, m)| m)
                         .collect()
                 })
@@ -99,27 +123,23 @@ impl FormErrors {
         })
     }
 
-    pub fn has(&self, field: &'static str) -> bool {
-        !self.for_field(field).is_empty()
+    pub fn has(&self, id: &str) -> bool {
+        !self.for_field(id).is_empty()
     }
 
     /// Attributes for an input: `aria-invalid` and `aria-describedby` pointing at its error.
-    pub fn invalid(&self, field: &'static str) -> impl Fn() -> Option<&'static str> + Send + Sync {
-        let this = *self;
-        move || this.has(field).then_some("true")
+    pub fn invalid(&self, id: &str) -> impl Fn() -> Option<&'static str> + Send + Sync {
+        let (this, id) = (*self, id.to_string());
+        move || this.has(&id).then_some("true")
     }
 
     /// `aria-describedby`: the field's hint (when it has one) and its error (while it has one).
-    pub fn described_by(
-        &self,
-        field: &'static str,
-        hint: bool,
-    ) -> impl Fn() -> Option<String> + Send + Sync {
-        let this = *self;
+    pub fn described_by(&self, id: &str, hint: bool) -> impl Fn() -> Option<String> + Send + Sync {
+        let (this, field) = (*self, id.to_string());
         move || {
             let ids: Vec<String> = [
                 hint.then(|| format!("{field}-hint")),
-                this.has(field).then(|| format!("{field}-error")),
+                this.has(&field).then(|| format!("{field}-error")),
             ]
             .into_iter()
             .flatten()
@@ -132,9 +152,9 @@ impl FormErrors {
 /// `<p class="field-error" id="{field}-error" role="alert">`, present only while the field has
 /// an error.
 #[component]
-pub fn FieldError(errors: FormErrors, field: &'static str) -> impl IntoView {
+pub fn FieldError(errors: FormErrors, #[prop(into)] field: String) -> impl IntoView {
     move || {
-        let messages = errors.for_field(field);
+        let messages = errors.for_field(&field);
         (!messages.is_empty()).then(|| {
             view! {
                 <p class="field-error" id=format!("{field}-error") role="alert">
@@ -149,16 +169,20 @@ pub fn FieldError(errors: FormErrors, field: &'static str) -> impl IntoView {
 /// The control's `id` must equal `id`, which is also the API's field name.
 #[component]
 pub fn Field(
-    id: &'static str,
+    #[prop(into)] id: String,
     label: &'static str,
     #[prop(optional)] hint: Option<&'static str>,
     #[prop(optional)] required: bool,
     errors: FormErrors,
     children: Children,
 ) -> impl IntoView {
+    let has_error = {
+        let id = id.clone();
+        move || errors.has(&id)
+    };
     view! {
-        <div class="field" class:has-error=move || errors.has(id)>
-            <label for=id>
+        <div class="field" class:has-error=has_error>
+            <label for=id.clone()>
                 {label}
                 {required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> })}
             </label>
@@ -169,15 +193,20 @@ pub fn Field(
     }
 }
 
-/// The summary at the top of a form for errors that have no field of their own.
+/// The summary at the top of a form for errors that have no field of their own. `heading`
+/// replaces "The change was not saved." where the error came from something else (a preview).
 #[component]
-pub fn ErrorSummary(errors: FormErrors) -> impl IntoView {
+pub fn ErrorSummary(
+    errors: FormErrors,
+    #[prop(optional)] heading: Option<Signal<&'static str>>,
+) -> impl IntoView {
     move || {
         let messages = errors.unplaced();
+        let heading = heading.map_or("The change was not saved.", |h| h.get());
         (!messages.is_empty()).then(|| {
             view! {
                 <div class="form-errors" role="alert">
-                    <p><strong>"The change was not saved."</strong></p>
+                    <p><strong>{heading}</strong></p>
                     <ul>{messages.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul>
                 </div>
             }
@@ -271,6 +300,18 @@ mod tests {
         error.error.field = None;
         errors.error.set(Some(error.clone()));
         assert_eq!(errors.unplaced(), vec![error.error.message]);
+    }
+
+    #[test]
+    fn a_placed_form_shows_fields_where_it_says() {
+        with_owner(|| {
+            let errors =
+                FormErrors::placed_by(|f| (top_level(f) == "links").then(|| f.replace('.', "-")));
+            errors.error.set(Some(validation_error()));
+            assert_eq!(errors.for_field("links-0-url"), vec!["not a URL"]);
+            assert!(errors.for_field("links").is_empty());
+            assert_eq!(errors.unplaced(), vec!["not a valid slug"]);
+        })
     }
 
     #[test]

@@ -6,3 +6,5 @@ pub mod history;
 pub mod layout;
 pub mod pagination;
 pub mod status;
+pub mod timeline;
+pub mod window;

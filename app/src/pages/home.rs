@@ -2,7 +2,7 @@
 //! list endpoints with `limit=1`, which report the total number of matches.
 
 use crate::api::{client, Page, Person, ServiceListItem, Team};
-use crate::components::{badges::TierBadge, status::plural};
+use crate::components::{badges::TierBadge, status::plural, timeline::OnCallNow};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -85,6 +85,8 @@ pub fn HomePage() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+        // Every schedule's current on-call person (`GET /oncall`).
+        <OnCallNow path="/oncall".to_string()/>
         <section aria-labelledby="tiers-title">
             <h2 id="tiers-title">"Services by tier"</h2>
             <Suspense fallback=|| view! { <p class="loading">"Counting…"</p> }>
@@ -120,6 +122,7 @@ pub fn HomePage() -> impl IntoView {
                 <li><a href="/catalog"><strong>"Catalog"</strong><span>"Every service, searchable by owner, tier and tag."</span></a></li>
                 <li><a href="/teams"><strong>"Teams"</strong><span>"Who owns what, and how to reach them."</span></a></li>
                 <li><a href="/people"><strong>"People"</strong><span>"Everyone who can be on call, and their teams."</span></a></li>
+                <li><a href="/schedules"><strong>"On-call"</strong><span>"Schedules, who is on call when, and overrides."</span></a></li>
             </ul>
         </section>
     }

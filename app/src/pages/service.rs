@@ -5,6 +5,7 @@ use crate::api::{client, Service, ServiceSummary};
 use crate::components::badges::{KindBadge, LifecycleBadge, Tags, TierBadge};
 use crate::components::history::History;
 use crate::components::status::{ApiErrorView, Loading, NotFound};
+use crate::components::timeline::OnCallNow;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
@@ -67,6 +68,7 @@ fn ServiceList(services: Vec<ServiceSummary>, empty: &'static str) -> impl IntoV
 #[component]
 fn ServiceView(service: Service) -> impl IntoView {
     let history_subject = service.slug.clone();
+    let on_call_path = format!("/services/{}/oncall", urlencoding::encode(&service.slug));
     let Service {
         slug,
         name,
@@ -151,6 +153,7 @@ fn ServiceView(service: Service) -> impl IntoView {
         </div>
         {cycle}
         {description.map(|d| view! { <p class="description">{d}</p> })}
+        <OnCallNow path=on_call_path/>
         <div class="columns">
             <section id="owners" aria-labelledby="owners-title">
                 <h2 id="owners-title">"Owners"</h2>

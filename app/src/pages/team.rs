@@ -4,6 +4,7 @@ use crate::api::{client, Team};
 use crate::components::badges::TierBadge;
 use crate::components::history::History;
 use crate::components::status::{ApiErrorView, Loading, NotFound};
+use crate::components::timeline::OnCallNow;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
@@ -132,6 +133,12 @@ fn TeamView(team: Team) -> impl IntoView {
                 </dd>
             })}
         </dl>
+        <OnCallNow path=format!("/teams/{}/oncall", urlencoding::encode(&slug))/>
+        <p class="on-call-links">
+            <a id="team-schedules" href=format!("/schedules?team={}", urlencoding::encode(&slug))>"Schedules"</a>
+            " · "
+            <a id="team-new-schedule" href=format!("/schedules/new?team={}", urlencoding::encode(&slug))>"New schedule"</a>
+        </p>
         <section id="members" aria-labelledby="members-title">
             <h2 id="members-title">"Members"</h2>
             {members_view}

@@ -62,6 +62,9 @@ pub enum Action<'a> {
     /// Replace a person; people may edit their own record. (Adding and removing people is
     /// `Administer`.)
     WritePerson { handle: &'a str },
+    /// Create, change or delete a team's on-call schedules, overrides and escalation
+    /// policies.
+    WriteOnCall { team: &'a str },
     /// Catalog-wide writes (import) and account management.
     Administer,
 }
@@ -107,6 +110,10 @@ pub fn authorize(principal: Option<&Principal>, action: &Action<'_>) -> Result<(
         Action::WritePerson { handle } if p.person.as_deref() == Some(*handle) => Ok(()),
         Action::WritePerson { handle, .. } => Err(Denied::Forbidden(format!(
             "only {handle} or an admin may change this person"
+        ))),
+        Action::WriteOnCall { team } if member_of(team) => Ok(()),
+        Action::WriteOnCall { team } => Err(Denied::Forbidden(format!(
+            "only members of {team} (or an admin) may change its on-call"
         ))),
         Action::Administer => Err(Denied::Forbidden("only admins may do this".into())),
     }

@@ -4,4 +4,5 @@ pub mod authz;
 pub mod backstage;
 pub mod catalog;
 pub mod graph;
+pub mod oncall;
 pub mod records;

@@ -45,6 +45,7 @@ pub struct AppState {
         description = "Backstage import and export"), (name = "audit"),
         (name = "session", description = "Signing in, who you are, API tokens"),
         (name = "accounts", description = "User management, for admins"),
+        (name = "on-call", description = "Schedules, overrides and who is on call"),
         (name = "operations"))
 )]
 struct ApiDoc;

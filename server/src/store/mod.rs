@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod catalog;
+pub mod oncall;
 pub mod people;
 pub mod services;
 pub mod sessions;

@@ -66,6 +66,30 @@ const MATRIX: &[(&str, [u16; 7])] = &[
         [401, 403, 403, 403, 200, 403, 403],
     ),
     (
+        "POST /api/v1/schedules",
+        [401, 403, 403, 201, 201, 403, 201],
+    ),
+    (
+        "PUT /api/v1/schedules/{slug}",
+        [401, 403, 403, 200, 200, 403, 200],
+    ),
+    (
+        "DELETE /api/v1/schedules/{slug}",
+        [401, 403, 403, 204, 204, 403, 204],
+    ),
+    (
+        "POST /api/v1/schedules/preview",
+        [401, 200, 200, 200, 200, 200, 200],
+    ),
+    (
+        "POST /api/v1/schedules/{slug}/overrides",
+        [401, 403, 403, 201, 201, 403, 201],
+    ),
+    (
+        "DELETE /api/v1/schedules/{slug}/overrides/{id}",
+        [401, 403, 403, 204, 204, 403, 204],
+    ),
+    (
         "PUT /api/v1/session/password",
         [401, 204, 204, 204, 204, 403, 403],
     ),
@@ -92,7 +116,8 @@ async fn snapshot(app: &TestApp) -> String {
             .expect("count")
     };
     format!(
-        "audit={} tokens={} revoked={} sessions={} accounts={} members={} inactive={}\n{}",
+        "audit={} tokens={} revoked={} sessions={} accounts={} members={} inactive={} \
+         overrides={}\n{}\n{}",
         count("select count(*) from audit_events").await,
         count("select count(*) from api_tokens").await,
         count("select count(*) from api_tokens where revoked_at is not null").await,
@@ -100,6 +125,8 @@ async fn snapshot(app: &TestApp) -> String {
         count("select count(*) from accounts").await,
         count("select count(*) from accounts where role = 'member'").await,
         count("select count(*) from accounts where active = 0").await,
+        count("select count(*) from schedule_overrides").await,
+        app.get("/api/v1/schedules").await.text,
         app.get("/api/v1/export").await.text,
     )
 }
@@ -190,6 +217,43 @@ async fn request(app: &TestApp, route: &str, caller: &Caller) -> (String, &'stat
             "/api/v1/accounts/matrix-target".into(),
             json_body(json!({"role": "member", "active": false})),
         ),
+        "POST /api/v1/schedules" => (
+            "/api/v1/schedules".into(),
+            json_body(on_call_schedule("matrix-oncall")),
+        ),
+        "PUT /api/v1/schedules/{slug}" => {
+            let mut body = app.get("/api/v1/schedules/payments-oncall").await.body;
+            body["name"] = json!("Payments on call (renamed)");
+            ("/api/v1/schedules/payments-oncall".into(), json_body(body))
+        }
+        "DELETE /api/v1/schedules/{slug}" => (
+            "/api/v1/schedules/scratch-oncall".into(),
+            json_body(json!(null)),
+        ),
+        "POST /api/v1/schedules/preview" => (
+            "/api/v1/schedules/preview".into(),
+            json_body(on_call_schedule("payments-oncall")),
+        ),
+        "POST /api/v1/schedules/{slug}/overrides" => (
+            "/api/v1/schedules/payments-oncall/overrides".into(),
+            json_body(json!({"person": "ada", "start": "2026-03-08T15:00:00Z",
+                "end": "2026-03-08T17:00:00Z"})),
+        ),
+        "DELETE /api/v1/schedules/{slug}/overrides/{id}" => {
+            let r = app
+                .post(
+                    "/api/v1/schedules/payments-oncall/overrides",
+                    &json!({"person": "grace", "start": "2026-03-09T15:00:00Z",
+                        "end": "2026-03-09T17:00:00Z"}),
+                )
+                .await;
+            assert_eq!(r.status, 201, "{}", r.text);
+            let id = r.body["id"].as_i64().expect("id");
+            (
+                format!("/api/v1/schedules/payments-oncall/overrides/{id}"),
+                json_body(json!(null)),
+            )
+        }
         other => panic!("no request for {other}"),
     };
     (path, content_type, body)
@@ -223,6 +287,22 @@ async fn restore(app: &TestApp, route: &str, caller: &Caller) {
                 .await;
             assert_eq!(r.status, 200, "signing back in: {}", r.text);
         }
+        "POST /api/v1/schedules" => admin("DELETE", "/api/v1/schedules/matrix-oncall", None).await,
+        "DELETE /api/v1/schedules/{slug}" => {
+            admin(
+                "POST",
+                "/api/v1/schedules",
+                Some(on_call_schedule("scratch-oncall")),
+            )
+            .await
+        }
+        "POST /api/v1/schedules/{slug}/overrides"
+        | "DELETE /api/v1/schedules/{slug}/overrides/{id}" => {
+            sqlx::query("delete from schedule_overrides")
+                .execute(&app.store.pool)
+                .await
+                .expect("restore overrides");
+        }
         "POST /api/v1/accounts" => {
             sqlx::query("delete from accounts where handle = 'matrix-account'")
                 .execute(&app.store.pool)
@@ -235,6 +315,12 @@ async fn restore(app: &TestApp, route: &str, caller: &Caller) {
         }
         _ => {}
     }
+}
+
+fn on_call_schedule(slug: &str) -> Value {
+    json!({"slug": slug, "name": "Payments on call", "team": "payments",
+        "timeZone": "Europe/Berlin", "layers": [{"name": "Primary", "start": "2026-03-02T09:00",
+        "turn": {"unit": "weeks", "length": 1}, "participants": ["ada", "grace"]}]})
 }
 
 fn scratch() -> Value {
@@ -270,6 +356,8 @@ async fn every_mutating_route_for_every_caller(app: TestApp) {
             "members": [{"person": "bob", "role": "member"}]}),
         ),
         ("/api/v1/teams", scratch()),
+        ("/api/v1/schedules", on_call_schedule("payments-oncall")),
+        ("/api/v1/schedules", on_call_schedule("scratch-oncall")),
     ] {
         let r = app.post(path, &body).await;
         assert_eq!(r.status, 201, "{path}: {}", r.text);

@@ -8,6 +8,7 @@ mod cli;
 mod github;
 mod health;
 mod helpers;
+mod oncall;
 mod people;
 mod services;
 mod sessions;

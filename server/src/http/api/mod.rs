@@ -3,6 +3,7 @@
 mod accounts;
 mod audit;
 mod catalog;
+mod oncall;
 mod people;
 mod services;
 mod session;
@@ -22,4 +23,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(session::router())
         .merge(tokens::router())
         .merge(accounts::router())
+        .merge(oncall::router())
 }
