@@ -27,7 +27,7 @@ pub async fn create(
 ) -> Result<Account> {
     actor.authorize(&Action::Administer)?;
     check_slug(handle).map_err(|e| Error::invalid("handle", e))?;
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin().await?;
     let person_id = super::people::id_by_handle(&mut tx, handle).await?;
     let now = now();
     sqlx::query(
@@ -83,7 +83,7 @@ pub async fn update(
     change: Change<'_>,
 ) -> Result<AccountInfo> {
     actor.authorize(&Action::Administer)?;
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin().await?;
     let (account, before) = find_info(&mut tx, handle)
         .await?
         .ok_or_else(|| Error::NotFound(format!("account '{handle}'")))?;
@@ -277,7 +277,7 @@ pub async fn set_password(
     account: &Account,
     hash: &str,
 ) -> Result<()> {
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin().await?;
     sqlx::query("update accounts set password_hash = $1, updated_at = $2 where id = $3")
         .bind(hash)
         .bind(now())
@@ -320,7 +320,7 @@ pub async fn add_token(
             "give the token a name of 1–100 characters",
         ));
     }
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin().await?;
     let id: i64 = sqlx::query_scalar(
         "insert into api_tokens (account_id, name, prefix, token_hash, scope, expires_at, \
          created_at) values ($1, $2, $3, $4, $5, $6, $7) returning id",
@@ -405,7 +405,7 @@ pub async fn revoke_token(
     account: &Account,
     id: i64,
 ) -> Result<TokenInfo> {
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin().await?;
     let before = token_by_id(&mut tx, account.id, id)
         .await?
         .ok_or_else(|| Error::NotFound(format!("token {id}")))?;

@@ -195,7 +195,7 @@ async fn set_extra(conn: &mut AnyConnection, table: &str, id: i64, extra: &Value
 /// Writes `changes` in one transaction: all of it or (on any error) none of it.
 pub async fn apply(store: &Store, actor: &Actor, changes: &Changes) -> Result<()> {
     actor.authorize(&Action::Administer)?;
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin().await?;
     let current = read(&mut tx).await?;
     write(&mut tx, changes).await?;
     record_changes(&mut tx, actor, &current, changes).await?;
@@ -214,7 +214,7 @@ pub async fn import(
     if !dry_run {
         actor.authorize(&Action::Administer)?;
     }
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin().await?;
     let current = read(&mut tx).await?;
     let plan = crate::domain::backstage::plan(documents, &current);
     let count = |a: ImportAction| plan.items.iter().filter(|i| i.action == a).count() as i64;

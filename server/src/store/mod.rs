@@ -42,6 +42,17 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
+    /// A transaction that will write. On SQLite it takes the write lock at once (`begin
+    /// immediate`): a deferred transaction that reads before it writes cannot wait for a
+    /// concurrent writer (its snapshot would be stale) and fails with "database is locked",
+    /// whereas an immediate one waits for the lock (`busy_timeout`).
+    pub async fn begin(&self) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Any>> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("begin immediate").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     /// Connects to `sqlite://path` (the file and its folder are created if missing; WAL mode)
     /// or `postgres://…`.
     pub async fn connect(url: &str) -> anyhow::Result<Store> {

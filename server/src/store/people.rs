@@ -204,7 +204,7 @@ pub(crate) async fn write(
 
 pub async fn create(store: &Store, actor: &Actor, input: &PersonInput) -> Result<Person> {
     actor.authorize(&Action::Administer)?;
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin().await?;
     if id_by_handle(&mut tx, &input.handle).await?.is_some() {
         return Err(Error::conflict(
             "already_exists",
@@ -234,7 +234,7 @@ pub async fn update(
     handle: &str,
     input: &PersonInput,
 ) -> Result<Person> {
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin().await?;
     let id = id_by_handle(&mut tx, handle)
         .await?
         .ok_or_else(|| Error::NotFound(format!("person '{handle}'")))?;
@@ -262,7 +262,7 @@ pub async fn update(
 
 /// Deletes a person and their team memberships.
 pub async fn delete(store: &Store, actor: &Actor, handle: &str) -> Result<()> {
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin().await?;
     let before = fetch(&mut tx, handle).await?;
     actor.authorize(&Action::Administer)?;
     sqlx::query("delete from people where handle = $1")

@@ -560,7 +560,7 @@ pub async fn create(store: &Store, actor: &Actor, input: &ServiceInput) -> Resul
     actor.authorize(&Action::WriteService {
         owners: &input.owners,
     })?;
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin().await?;
     if id_by_slug(&mut tx, &input.slug).await?.is_some() {
         return Err(Error::conflict(
             "already_exists",
@@ -592,7 +592,7 @@ pub async fn update(
     slug: &str,
     input: &ServiceInput,
 ) -> Result<Service> {
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin().await?;
     let id = id_by_slug(&mut tx, slug)
         .await?
         .ok_or_else(|| Error::NotFound(format!("service '{slug}'")))?;
@@ -628,7 +628,7 @@ pub async fn update(
 
 /// Deletes a service nothing depends on.
 pub async fn delete(store: &Store, actor: &Actor, slug: &str) -> Result<()> {
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin().await?;
     let id = id_by_slug(&mut tx, slug)
         .await?
         .ok_or_else(|| Error::NotFound(format!("service '{slug}'")))?;

@@ -283,7 +283,7 @@ pub async fn create(store: &Store, actor: &Actor, input: &TeamInput) -> Result<T
     actor.authorize(&Action::CreateTeam {
         parent: input.parent.as_deref(),
     })?;
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin().await?;
     if id_by_slug(&mut tx, &input.slug).await?.is_some() {
         return Err(Error::conflict(
             "already_exists",
@@ -308,7 +308,7 @@ pub async fn create(store: &Store, actor: &Actor, input: &TeamInput) -> Result<T
 }
 
 pub async fn update(store: &Store, actor: &Actor, slug: &str, input: &TeamInput) -> Result<Team> {
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin().await?;
     let id = id_by_slug(&mut tx, slug)
         .await?
         .ok_or_else(|| Error::NotFound(format!("team '{slug}'")))?;
@@ -341,7 +341,7 @@ pub async fn update(store: &Store, actor: &Actor, slug: &str, input: &TeamInput)
 }
 
 pub async fn delete(store: &Store, actor: &Actor, slug: &str) -> Result<()> {
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin().await?;
     let id = id_by_slug(&mut tx, slug)
         .await?
         .ok_or_else(|| Error::NotFound(format!("team '{slug}'")))?;

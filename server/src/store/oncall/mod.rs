@@ -186,7 +186,7 @@ fn layers_json(layers: &[model::Layer]) -> Result<String> {
 
 pub async fn create(store: &Store, actor: &Actor, input: &ScheduleInput) -> Result<Schedule> {
     actor.authorize(&Action::WriteOnCall { team: &input.team })?;
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin().await?;
     let (_, team, layers) = plan(&mut tx, input, None, Utc::now()).await?;
     let now = now();
     sqlx::query(
@@ -230,7 +230,7 @@ pub async fn update(
     slug: &str,
     input: &ScheduleInput,
 ) -> Result<Schedule> {
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin().await?;
     let (id, before) = find(&mut tx, slug).await?;
     actor.authorize(&Action::WriteOnCall { team: &before.team })?;
     if input.team != before.team {
@@ -271,7 +271,7 @@ pub async fn update(
 }
 
 pub async fn delete(store: &Store, actor: &Actor, slug: &str) -> Result<()> {
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin().await?;
     let (id, before) = find(&mut tx, slug).await?;
     actor.authorize(&Action::WriteOnCall { team: &before.team })?;
     sqlx::query("delete from schedule_overrides where schedule_id = $1")

@@ -85,7 +85,7 @@ pub async fn add_override(
     slug: &str,
     input: &OverrideInput,
 ) -> Result<Override> {
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin().await?;
     let (id, schedule) = find(&mut tx, slug).await?;
     actor.authorize(&Action::WriteOnCall {
         team: &schedule.team,
@@ -160,7 +160,7 @@ async fn fetch(conn: &mut AnyConnection, id: i64) -> Result<Override> {
 }
 
 pub async fn delete_override(store: &Store, actor: &Actor, slug: &str, id: i64) -> Result<()> {
-    let mut tx = store.pool.begin().await?;
+    let mut tx = store.begin().await?;
     let (schedule_id, schedule) = find(&mut tx, slug).await?;
     actor.authorize(&Action::WriteOnCall {
         team: &schedule.team,
