@@ -224,3 +224,25 @@ pub struct OnCall {
     /// `layer`, `override` or `gap`.
     pub source: String,
 }
+
+/// A stretch of time someone is on call on one schedule (contiguous final segments of the
+/// same source joined).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Shift {
+    pub schedule: String,
+    pub schedule_name: String,
+    pub team: String,
+    pub start: String,
+    pub end: String,
+    /// `start` and `end` on the person's own clock, `YYYY-MM-DD HH:MM`.
+    pub start_local: String,
+    pub end_local: String,
+    /// The person's zone.
+    pub time_zone: String,
+    /// `layer` or `override`.
+    pub source: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub override_id: Option<i64>,
+}

@@ -12,6 +12,7 @@ both!(
     bad_schedules_are_refused_field_by_field,
     previews_store_nothing_and_participant_changes_keep_the_past,
     on_call_now_for_teams_and_services,
+    a_persons_shifts_span_schedules_on_their_own_clock,
 );
 
 fn schedule(slug: &str, start: &str, turn: Value, participants: &[&str]) -> Value {
@@ -452,4 +453,90 @@ async fn on_call_now_for_teams_and_services(app: TestApp) {
         app.get("/api/v1/services/status-page/oncall").await.body,
         json!([])
     );
+}
+
+/// `(schedule, start, end, startLocal, source)` of a shifts answer.
+fn shift_rows(shifts: &Value) -> Vec<(String, String, String, String, String)> {
+    shifts
+        .as_array()
+        .expect("shifts")
+        .iter()
+        .map(|s| {
+            let f = |k: &str| s[k].as_str().unwrap_or("").to_string();
+            (f("schedule"), f("start"), f("end"), f("startLocal"), f("source"))
+        })
+        .collect()
+}
+
+async fn a_persons_shifts_span_schedules_on_their_own_clock(app: TestApp) {
+    app.seed().await;
+    let body = schedule(
+        "primary",
+        "2026-03-02T09:00",
+        json!({"unit": "days", "length": 1}),
+        &["ada", "grace"],
+    );
+    assert_eq!(app.post("/api/v1/schedules", &body).await.status, 201);
+    // A second schedule where ada is only ever on call through an override.
+    let mut other = schedule(
+        "secondary",
+        "2026-03-02T09:00",
+        json!({"unit": "weeks", "length": 1}),
+        &["grace"],
+    );
+    other["team"] = json!("platform");
+    assert_eq!(app.post("/api/v1/schedules", &other).await.status, 201);
+    let cover = |person: &str, start: &str, end: &str| {
+        json!({"person": person, "start": start, "end": end})
+    };
+    let r = app
+        .post(
+            "/api/v1/schedules/primary/overrides",
+            &cover("grace", "2026-03-04T14:00:00Z", "2026-03-04T20:00:00Z"),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let r = app
+        .post(
+            "/api/v1/schedules/secondary/overrides",
+            &cover("ada", "2026-03-05T20:00:00Z", "2026-03-05T22:00:00Z"),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+
+    let window = "from=2026-03-02T14:00:00Z&to=2026-03-06T14:00:00Z";
+    let r = app.get(&format!("/api/v1/people/ada/shifts?{window}")).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let s = |a: &str, b: &str, c: &str, d: &str, e: &str| {
+        (a.to_string(), b.to_string(), c.to_string(), d.to_string(), e.to_string())
+    };
+    // Local times on ada's London clock; the override on `secondary` sits inside her turn on
+    // `primary`, and both show.
+    assert_eq!(
+        shift_rows(&r.body),
+        vec![
+            s("primary", "2026-03-02T14:00:00Z", "2026-03-03T14:00:00Z", "2026-03-02 14:00", "layer"),
+            s("primary", "2026-03-04T20:00:00Z", "2026-03-05T14:00:00Z", "2026-03-04 20:00", "layer"),
+            s("secondary", "2026-03-05T20:00:00Z", "2026-03-05T22:00:00Z", "2026-03-05 20:00", "override"),
+        ]
+    );
+    assert_eq!(r.body[0]["timeZone"], "Europe/London");
+    assert_eq!(r.body[0]["team"], "payments");
+    assert!(r.body[2]["overrideId"].as_i64().is_some());
+
+    // Grace, in New York: her turn, then the override she took from ada (a separate stretch),
+    // and the weekly `secondary` layer except where ada covers it.
+    let r = app.get(&format!("/api/v1/people/grace/shifts?{window}")).await;
+    let rows = shift_rows(&r.body);
+    assert!(rows.contains(&s("primary", "2026-03-03T14:00:00Z", "2026-03-04T14:00:00Z", "2026-03-03 09:00", "layer")), "{rows:?}");
+    assert!(rows.contains(&s("primary", "2026-03-04T14:00:00Z", "2026-03-04T20:00:00Z", "2026-03-04 09:00", "override")), "{rows:?}");
+    assert!(rows.contains(&s("secondary", "2026-03-02T14:00:00Z", "2026-03-05T20:00:00Z", "2026-03-02 09:00", "layer")), "{rows:?}");
+    assert!(rows.contains(&s("secondary", "2026-03-05T22:00:00Z", "2026-03-06T14:00:00Z", "2026-03-05 17:00", "layer")), "{rows:?}");
+    assert_eq!(rows.len(), 5, "{rows:?}");
+
+    assert_eq!(app.get("/api/v1/people/nobody/shifts").await.status, 404);
+    let r = app
+        .get("/api/v1/people/ada/shifts?from=2026-03-06&to=2026-03-02")
+        .await;
+    assert_eq!(r.status, 422, "{}", r.text);
 }

@@ -12,7 +12,8 @@ use axum::Json;
 use chrono::Utc;
 use serde::Deserialize;
 use steward_app::api::oncall::{
-    OnCall, Override, OverrideInput, Preview, Schedule, ScheduleInput, Timeline, WindowQuery,
+    OnCall, Override, OverrideInput, Preview, Schedule, ScheduleInput, Shift, Timeline,
+    WindowQuery,
 };
 use steward_app::api::ErrorBody;
 use utoipa::IntoParams;
@@ -29,6 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(team_on_call))
         .routes(routes!(service_on_call))
         .routes(routes!(all_on_call))
+        .routes(routes!(person_shifts))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -205,4 +207,19 @@ async fn service_on_call(
     responses((status = 200, body = Vec<OnCall>)))]
 async fn all_on_call(State(store): State<Store>) -> Result<Json<Vec<OnCall>>> {
     Ok(Json(oncall::on_call(&store, None, Utc::now()).await?))
+}
+
+/// A person's shifts on every schedule over a window (default: now and the next 28 days; at
+/// most 400 days), earliest first, with local times on the person's own clock.
+#[utoipa::path(get, path = "/people/{handle}/shifts", tag = "on-call",
+    params(("handle" = String, Path, description = "Person handle"), WindowQuery),
+    responses((status = 200, body = Vec<Shift>), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn person_shifts(
+    State(store): State<Store>,
+    Path(handle): Path<String>,
+    ApiQuery(q): ApiQuery<WindowQuery>,
+) -> Result<Json<Vec<Shift>>> {
+    let (from, to) = oncall::window(q.from.as_deref(), q.to.as_deref(), 28)?;
+    Ok(Json(oncall::shifts(&store, &handle, from, to).await?))
 }

@@ -4,8 +4,10 @@
 
 pub mod convert;
 mod overrides;
+mod shifts;
 
 pub use overrides::{add_override, delete_override, list_overrides};
+pub use shifts::shifts;
 
 use super::audit::{self, Actor};
 use super::{now, Store};
@@ -323,11 +325,7 @@ pub fn window(
 }
 
 fn segment(zone: Tz, s: &model::Segment, override_ids: &[i64]) -> Segment {
-    let local = |t: DateTime<Utc>| {
-        model::to_local(zone, t)
-            .format("%Y-%m-%d %H:%M")
-            .to_string()
-    };
+    let local = |t: DateTime<Utc>| local_text(zone, t);
     let (source, layer, override_id) = match s.source {
         Source::Layer(i) => ("layer", Some(i), None),
         Source::Override(i) => ("override", None, override_ids.get(i).copied()),
@@ -406,18 +404,134 @@ fn days(zone: Tz, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Tick> {
     out
 }
 
+/// A saved schedule ready to compute: its row id, the API view, and the model with the
+/// overrides that touch the window it was loaded for (their ids alongside, in model order).
+pub(crate) struct Loaded {
+    pub id: i64,
+    pub saved: Schedule,
+    pub model: model::Schedule,
+    pub override_ids: Vec<i64>,
+}
+
+/// Which schedules [`load`] reads.
+#[derive(Clone, Copy)]
+pub(crate) enum Which<'a> {
+    All,
+    Slug(&'a str),
+    Teams(&'a [String]),
+    Ids(&'a [i64]),
+}
+
+/// `$first, $first+1, …` for `n` bound values.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Loads schedules with their overrides in `[from, to)`: two queries however many there are.
+pub(crate) async fn load(
+    conn: &mut AnyConnection,
+    which: Which<'_>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Loaded>> {
+    let rows = match which {
+        Which::All => {
+            sqlx::query(&format!("{SELECT} order by s.name, s.slug"))
+                .fetch_all(&mut *conn)
+                .await?
+        }
+        Which::Slug(slug) => {
+            sqlx::query(&format!("{SELECT} where s.slug = $1"))
+                .bind(slug)
+                .fetch_all(&mut *conn)
+                .await?
+        }
+        Which::Teams([]) | Which::Ids([]) => Vec::new(),
+        Which::Teams(teams) => {
+            let sql = format!(
+                "{SELECT} where t.slug in ({}) order by s.name, s.slug",
+                placeholders(1, teams.len())
+            );
+            let mut q = sqlx::query(&sql);
+            for t in teams {
+                q = q.bind(t);
+            }
+            q.fetch_all(&mut *conn).await?
+        }
+        Which::Ids(ids) => {
+            let sql = format!(
+                "{SELECT} where s.id in ({}) order by s.name, s.slug",
+                placeholders(1, ids.len())
+            );
+            let mut q = sqlx::query(&sql);
+            for id in ids {
+                q = q.bind(*id);
+            }
+            q.fetch_all(&mut *conn).await?
+        }
+    };
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let (id, saved) = row_schedule(r)?;
+        let model = model_of(&saved)?;
+        out.push(Loaded {
+            id,
+            saved,
+            model,
+            override_ids: Vec::new(),
+        });
+    }
+    if out.is_empty() {
+        return Ok(out);
+    }
+    let ids: Vec<i64> = out.iter().map(|l| l.id).collect();
+    let mut by_schedule = overrides::in_window(conn, &ids, from, to).await?;
+    for l in &mut out {
+        if let Some((ids, overrides)) = by_schedule.remove(&l.id) {
+            l.override_ids = ids;
+            l.model.overrides = overrides;
+        }
+    }
+    Ok(out)
+}
+
 /// The saved schedule `slug` with its overrides in `[from, to)`.
 async fn loaded(
     conn: &mut AnyConnection,
     slug: &str,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> Result<(Schedule, model::Schedule, Vec<i64>)> {
-    let (id, saved) = find(&mut *conn, slug).await?;
-    let mut schedule = model_of(&saved)?;
-    let (ids, overrides) = overrides::in_window(conn, id, from, to).await?;
-    schedule.overrides = overrides;
-    Ok((saved, schedule, ids))
+) -> Result<Option<Loaded>> {
+    Ok(load(conn, Which::Slug(slug), from, to).await?.pop())
+}
+
+/// Names of the given people, by handle (one query).
+pub(crate) async fn names_of(
+    conn: &mut AnyConnection,
+    handles: &[&str],
+) -> Result<HashMap<String, String>> {
+    let mut handles: Vec<&str> = handles.to_vec();
+    handles.sort_unstable();
+    handles.dedup();
+    if handles.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
+        "select handle, name from people where handle in ({})",
+        placeholders(1, handles.len())
+    );
+    let mut q = sqlx::query(&sql);
+    for h in &handles {
+        q = q.bind(*h);
+    }
+    q.fetch_all(conn)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("handle")?, r.try_get("name")?)))
+        .collect()
 }
 
 pub async fn timeline(
@@ -427,8 +541,10 @@ pub async fn timeline(
     to: DateTime<Utc>,
 ) -> Result<Timeline> {
     let mut conn = store.pool.acquire().await?;
-    let (_, schedule, ids) = loaded(&mut conn, slug, from, to).await?;
-    Ok(compute(&schedule, &[], &ids, from, to))
+    let l = loaded(&mut conn, slug, from, to)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("schedule '{slug}'")))?;
+    Ok(compute(&l.model, &[], &l.override_ids, from, to))
 }
 
 /// What saving `input` would give, beside what is saved now (when `input.slug` exists).
@@ -440,30 +556,26 @@ pub async fn preview(
     to: DateTime<Utc>,
 ) -> Result<Preview> {
     let mut conn = store.pool.acquire().await?;
-    let existing = match find(&mut conn, &input.slug).await {
-        Ok(_) => Some(loaded(&mut conn, &input.slug, from, to).await?),
-        Err(Error::NotFound(_)) => None,
-        Err(e) => return Err(e),
-    };
+    let existing = loaded(&mut conn, &input.slug, from, to).await?;
     let (zone, _, layers) = plan(
         &mut conn,
         input,
-        existing.as_ref().map(|(_, s, _)| s),
+        existing.as_ref().map(|l| &l.model),
         Utc::now(),
     )
     .await?;
     let current = existing
         .as_ref()
-        .map(|(_, s, ids)| compute(s, &[], ids, from, to));
+        .map(|l| compute(&l.model, &[], &l.override_ids, from, to));
     let proposed = model::Schedule {
         zone,
         layers,
         overrides: existing
             .as_ref()
-            .map(|(_, s, _)| s.overrides.clone())
+            .map(|l| l.model.overrides.clone())
             .unwrap_or_default(),
     };
-    let ids = existing.map(|(_, _, ids)| ids).unwrap_or_default();
+    let ids = existing.map(|l| l.override_ids).unwrap_or_default();
     Ok(Preview {
         proposed: compute(&proposed, &[], &ids, from, to),
         current,
@@ -471,57 +583,87 @@ pub async fn preview(
     })
 }
 
+/// How far ahead "on call now" looks for the end of the current stretch.
+const HORIZON_DAYS: i64 = 62;
+
 /// Who is on call at `at` on each schedule of `teams` (all schedules when `None`).
 pub async fn on_call(
     store: &Store,
     teams: Option<&[String]>,
     at: DateTime<Utc>,
 ) -> Result<Vec<OnCall>> {
-    let schedules = match teams {
-        None => list(store, None).await?,
-        Some(teams) => {
-            let mut all = Vec::new();
-            for t in teams {
-                all.extend(list(store, Some(t)).await?);
-            }
-            all
-        }
-    };
     let mut conn = store.pool.acquire().await?;
-    let names: HashMap<String, String> = sqlx::query("select handle, name from people")
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get("handle")?, r.try_get("name")?)))
-        .collect::<Result<_>>()?;
-    let mut out = Vec::new();
+    let which = teams.map_or(Which::All, Which::Teams);
+    on_call_in(&mut conn, which, at).await
+}
+
+pub(crate) async fn on_call_in(
+    conn: &mut AnyConnection,
+    which: Which<'_>,
+    at: DateTime<Utc>,
+) -> Result<Vec<OnCall>> {
     // Far enough to find the end of any stretch that is not unusually long.
-    let horizon = at + Duration::days(62);
-    for saved in schedules {
-        let (_, schedule, _) = loaded(&mut conn, &saved.slug, at, horizon).await?;
-        let segments = model::final_schedule(&schedule, at, horizon);
-        let first = segments.first();
-        let person = first.and_then(|s| s.person.clone());
-        out.push(OnCall {
-            schedule: saved.slug.clone(),
-            schedule_name: saved.name.clone(),
-            team: saved.team.clone(),
-            person_name: person.as_ref().and_then(|p| names.get(p).cloned()),
-            person,
-            until: first.filter(|s| s.end < horizon).map(|s| instant(s.end)),
-            until_local: first.filter(|s| s.end < horizon).map(|s| {
-                model::to_local(schedule.zone, s.end)
-                    .format("%Y-%m-%d %H:%M")
-                    .to_string()
-            }),
-            time_zone: saved.time_zone.clone(),
-            source: match first.map(|s| s.source) {
-                Some(Source::Layer(_)) => "layer",
-                Some(Source::Override(_)) => "override",
-                _ => "gap",
+    let horizon = at + Duration::days(HORIZON_DAYS);
+    let schedules = load(&mut *conn, which, at, horizon).await?;
+    let firsts: Vec<Option<model::Segment>> = schedules
+        .iter()
+        .map(|l| first_stretch(&l.model, at, horizon))
+        .collect();
+    let handles: Vec<&str> = firsts
+        .iter()
+        .filter_map(|f| f.as_ref()?.person.as_deref())
+        .collect();
+    let names = names_of(conn, &handles).await?;
+    Ok(schedules
+        .iter()
+        .zip(&firsts)
+        .map(|(l, first)| {
+            let person = first.as_ref().and_then(|s| s.person.clone());
+            let until = first.as_ref().map(|s| s.end).filter(|end| *end < horizon);
+            OnCall {
+                schedule: l.saved.slug.clone(),
+                schedule_name: l.saved.name.clone(),
+                team: l.saved.team.clone(),
+                person_name: person.as_ref().and_then(|p| names.get(p).cloned()),
+                person,
+                until: until.map(instant),
+                until_local: until.map(|t| local_text(l.model.zone, t)),
+                time_zone: l.saved.time_zone.clone(),
+                source: source_name(first.as_ref().map(|s| s.source)).into(),
             }
-            .into(),
-        });
+        })
+        .collect())
+}
+
+/// The stretch that holds `at`: the first final segment, with the following ones of the same
+/// person and source joined to it (the engine may cut a stretch at a layer's handoff).
+fn first_stretch(
+    s: &model::Schedule,
+    at: DateTime<Utc>,
+    horizon: DateTime<Utc>,
+) -> Option<model::Segment> {
+    let segments = model::final_schedule(s, at, horizon);
+    let mut iter = segments.into_iter();
+    let mut first = iter.next()?;
+    for next in iter {
+        if next.person != first.person || next.source != first.source || next.start != first.end
+        {
+            break;
+        }
+        first.end = next.end;
     }
-    Ok(out)
+    Some(first)
+}
+
+fn source_name(source: Option<Source>) -> &'static str {
+    match source {
+        Some(Source::Layer(_)) => "layer",
+        Some(Source::Override(_)) => "override",
+        _ => "gap",
+    }
+}
+
+/// An instant on a zone's clock, `YYYY-MM-DD HH:MM`.
+pub(crate) fn local_text(zone: Tz, t: DateTime<Utc>) -> String {
+    model::to_local(zone, t).format("%Y-%m-%d %H:%M").to_string()
 }

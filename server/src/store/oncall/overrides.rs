@@ -10,9 +10,10 @@ use crate::store::audit::{self, Actor};
 use crate::store::{now, Store};
 use chrono::{DateTime, Duration, Utc};
 use sqlx::{AnyConnection, Row};
+use std::collections::HashMap;
 use steward_app::api::oncall::{Override, OverrideInput};
 
-const SELECT: &str = "select o.id, p.handle as person, o.start_at, o.end_at, o.note, \
+const SELECT: &str = "select o.id, o.schedule_id, p.handle as person, o.start_at, o.end_at, o.note, \
      o.created_by, o.created_at from schedule_overrides o join people p on p.id = o.person_id";
 
 fn row(r: &sqlx::any::AnyRow) -> Result<Override> {
@@ -27,34 +28,36 @@ fn row(r: &sqlx::any::AnyRow) -> Result<Override> {
     })
 }
 
-/// The overrides of schedule `id` that touch `[from, to)`, in the order they apply, with
-/// their ids.
+/// The overrides of schedules `ids` that touch `[from, to)`, by schedule, each in the order
+/// they apply (id order) with their ids.
+#[allow(clippy::type_complexity)]
 pub(super) async fn in_window(
     conn: &mut AnyConnection,
-    id: i64,
+    ids: &[i64],
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> Result<(Vec<i64>, Vec<model::Override>)> {
-    let rows = sqlx::query(&format!(
-        "{SELECT} where o.schedule_id = $1 and o.end_at > $2 and o.start_at < $3 order by o.id"
-    ))
-    .bind(id)
-    .bind(instant(from))
-    .bind(instant(to))
-    .fetch_all(conn)
-    .await?;
-    let mut ids = Vec::new();
-    let mut overrides = Vec::new();
-    for r in &rows {
+) -> Result<HashMap<i64, (Vec<i64>, Vec<model::Override>)>> {
+    let sql = format!(
+        "{SELECT} where o.end_at > $1 and o.start_at < $2 and o.schedule_id in ({}) \
+         order by o.id",
+        super::placeholders(3, ids.len())
+    );
+    let mut q = sqlx::query(&sql).bind(instant(from)).bind(instant(to));
+    for id in ids {
+        q = q.bind(*id);
+    }
+    let mut out: HashMap<i64, (Vec<i64>, Vec<model::Override>)> = HashMap::new();
+    for r in &q.fetch_all(conn).await? {
         let o = row(r)?;
-        ids.push(o.id);
-        overrides.push(model::Override {
+        let entry = out.entry(r.try_get("schedule_id")?).or_default();
+        entry.0.push(o.id);
+        entry.1.push(model::Override {
             person: o.person,
             start: parse_instant("start", &o.start)?,
             end: parse_instant("end", &o.end)?,
         });
     }
-    Ok((ids, overrides))
+    Ok(out)
 }
 
 /// The overrides of a schedule that touch `[from, to)`, earliest first.
