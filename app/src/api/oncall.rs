@@ -241,8 +241,181 @@ pub struct Shift {
     pub end_local: String,
     /// The person's zone.
     pub time_zone: String,
-    /// `layer` or `override`.
+    /// `layer` or `override` (on call), or `given` (a stretch of theirs a teammate took over
+    /// through a swap request: not on call).
     pub source: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub override_id: Option<i64>,
+    /// The swap request behind it, and the other person in it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub swap_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub swap_with: Option<String>,
+}
+
+/// Whom a level notifies: whoever is on call in a schedule, or a fixed person (one of the two).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct EscalationTarget {
+    /// A schedule slug.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
+    /// A person's handle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<String>,
+}
+
+/// One level of an escalation policy.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct EscalationLevel {
+    /// Minutes to wait after the previous level was notified (after the page, for the first
+    /// level) before this one is: 0–1440, at least 1 after the first level.
+    pub delay_minutes: u32,
+    pub targets: Vec<EscalationTarget>,
+}
+
+/// Body of `POST /escalation-policies` and `PUT /escalation-policies/{slug}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct EscalationPolicyInput {
+    pub slug: String,
+    pub name: String,
+    /// The owning team's slug.
+    pub team: String,
+    pub levels: Vec<EscalationLevel>,
+    /// How many times the whole list runs again while nobody acknowledges (0–9).
+    #[serde(default)]
+    pub repeats: u32,
+    /// Required by `PUT`: the version that was read.
+    #[serde(default)]
+    pub version: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct EscalationPolicy {
+    pub slug: String,
+    pub name: String,
+    pub team: String,
+    pub levels: Vec<EscalationLevel>,
+    pub repeats: u32,
+    /// Slugs of the services that point to this policy.
+    pub services: Vec<String>,
+    pub version: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Body of `PUT /services/{slug}/escalation-policy`: the policy's slug, or null for none.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceEscalationInput {
+    pub policy: Option<String>,
+}
+
+/// One notification of a policy's first pass for a page now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Responder {
+    /// 1 for the first level.
+    pub level: usize,
+    /// Minutes from the page until this notification.
+    pub after_minutes: u32,
+    /// Absent when the target schedule has a gap then.
+    pub person: Option<String>,
+    pub person_name: Option<String>,
+    /// The schedule this person was found through (absent for a person target).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule_name: Option<String>,
+    /// For a schedule target: when that person's stretch ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+}
+
+/// Who a page for a service reaches now: its escalation policy walked level by level, and
+/// who is on call on each schedule of its owning teams.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceOnCall {
+    pub service: String,
+    /// The policy's slug and name; absent when the service points to none.
+    pub policy: Option<String>,
+    pub policy_name: Option<String>,
+    pub repeats: u32,
+    /// The first pass, in order of notification.
+    pub responders: Vec<Responder>,
+    /// The owning teams' schedules, primary owner's first.
+    pub schedules: Vec<OnCall>,
+}
+
+/// Body of `POST /swaps`: part of your own shift on a schedule, offered to your teammates.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SwapInput {
+    pub schedule: String,
+    pub start: String,
+    pub end: String,
+    #[serde(default)]
+    pub note: Option<String>,
+    /// Whose shift (admins only; default: the caller's own person).
+    #[serde(default)]
+    pub person: Option<String>,
+}
+
+/// A swap request: `offeredBy` is on call over `[start, end)` and asks a teammate to cover;
+/// taking it makes the taker an override over that interval.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Swap {
+    pub id: i64,
+    pub schedule: String,
+    pub schedule_name: String,
+    pub team: String,
+    pub offered_by: String,
+    pub offered_by_name: String,
+    pub start: String,
+    pub end: String,
+    /// `start` and `end` on the schedule's clock, `YYYY-MM-DD HH:MM`.
+    pub start_local: String,
+    pub end_local: String,
+    pub time_zone: String,
+    pub note: Option<String>,
+    /// `open`, `taken` or `withdrawn`.
+    pub state: String,
+    pub taken_by: Option<String>,
+    pub taken_by_name: Option<String>,
+    /// The override taking it created.
+    pub override_id: Option<i64>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// `GET /swaps` filters.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(IntoParams))]
+#[serde(rename_all = "camelCase")]
+pub struct SwapQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
+    /// Swaps of the schedules of this team.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    /// Swaps this person offered or took.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<String>,
+    /// `open`, `taken` or `withdrawn`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
 }

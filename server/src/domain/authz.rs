@@ -65,6 +65,8 @@ pub enum Action<'a> {
     /// Create, change or delete a team's on-call schedules, overrides and escalation
     /// policies.
     WriteOnCall { team: &'a str },
+    /// Offer (or withdraw the offer of) part of `person`'s own on-call shift to teammates.
+    OfferShift { person: &'a str },
     /// Catalog-wide writes (import) and account management.
     Administer,
 }
@@ -114,6 +116,10 @@ pub fn authorize(principal: Option<&Principal>, action: &Action<'_>) -> Result<(
         Action::WriteOnCall { team } if member_of(team) => Ok(()),
         Action::WriteOnCall { team } => Err(Denied::Forbidden(format!(
             "only members of {team} (or an admin) may change its on-call"
+        ))),
+        Action::OfferShift { person } if p.person.as_deref() == Some(*person) => Ok(()),
+        Action::OfferShift { person } => Err(Denied::Forbidden(format!(
+            "only {person} (or an admin) may offer their shift"
         ))),
         Action::Administer => Err(Denied::Forbidden("only admins may do this".into())),
     }

@@ -210,6 +210,18 @@ impl Sql {
         self.text.push(')');
         self
     }
+    /// Appends `(…)` with one placeholder per text.
+    pub fn bind_texts<S: AsRef<str>>(&mut self, texts: &[S]) -> &mut Self {
+        self.text.push('(');
+        for (i, t) in texts.iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.bind(Arg::Text(t.as_ref().to_string()));
+        }
+        self.text.push(')');
+        self
+    }
     pub fn scalar<T>(
         &self,
     ) -> sqlx::query::QueryScalar<'_, sqlx::Any, T, sqlx::any::AnyArguments<'_>>

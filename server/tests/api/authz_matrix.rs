@@ -90,6 +90,32 @@ const MATRIX: &[(&str, [u16; 7])] = &[
         [401, 403, 403, 204, 204, 403, 204],
     ),
     (
+        "POST /api/v1/escalation-policies",
+        [401, 403, 403, 201, 201, 403, 201],
+    ),
+    (
+        "PUT /api/v1/escalation-policies/{slug}",
+        [401, 403, 403, 200, 200, 403, 200],
+    ),
+    (
+        "DELETE /api/v1/escalation-policies/{slug}",
+        [401, 403, 403, 204, 204, 403, 204],
+    ),
+    (
+        "PUT /api/v1/services/{slug}/escalation-policy",
+        [401, 403, 403, 200, 200, 403, 200],
+    ),
+    // An admin account linked to no person has nobody to put on call: 422.
+    ("POST /api/v1/swaps", [401, 403, 403, 201, 201, 403, 201]),
+    (
+        "POST /api/v1/swaps/{id}/take",
+        [401, 403, 403, 200, 422, 403, 200],
+    ),
+    (
+        "POST /api/v1/swaps/{id}/withdraw",
+        [401, 403, 403, 200, 200, 403, 200],
+    ),
+    (
         "PUT /api/v1/session/password",
         [401, 204, 204, 204, 204, 403, 403],
     ),
@@ -117,7 +143,7 @@ async fn snapshot(app: &TestApp) -> String {
     };
     format!(
         "audit={} tokens={} revoked={} sessions={} accounts={} members={} inactive={} \
-         overrides={}\n{}\n{}",
+         overrides={} swaps={} open={}\n{}\n{}\n{}",
         count("select count(*) from audit_events").await,
         count("select count(*) from api_tokens").await,
         count("select count(*) from api_tokens where revoked_at is not null").await,
@@ -126,7 +152,11 @@ async fn snapshot(app: &TestApp) -> String {
         count("select count(*) from accounts where role = 'member'").await,
         count("select count(*) from accounts where active = 0").await,
         count("select count(*) from schedule_overrides").await,
+        count("select count(*) from swap_requests").await,
+        count("select count(*) from swap_requests where state = 'open'").await,
         app.get("/api/v1/schedules").await.text,
+        // Policies with the services that point to them.
+        app.get("/api/v1/escalation-policies").await.text,
         app.get("/api/v1/export").await.text,
     )
 }
@@ -254,6 +284,48 @@ async fn request(app: &TestApp, route: &str, caller: &Caller) -> (String, &'stat
                 json_body(json!(null)),
             )
         }
+        "POST /api/v1/escalation-policies" => (
+            "/api/v1/escalation-policies".into(),
+            json_body(escalation_policy("matrix-escalation")),
+        ),
+        "PUT /api/v1/escalation-policies/{slug}" => {
+            let mut body = app
+                .get("/api/v1/escalation-policies/payments-escalation")
+                .await
+                .body;
+            body["name"] = json!("Payments escalation (renamed)");
+            (
+                "/api/v1/escalation-policies/payments-escalation".into(),
+                json_body(body),
+            )
+        }
+        "DELETE /api/v1/escalation-policies/{slug}" => (
+            "/api/v1/escalation-policies/scratch-escalation".into(),
+            json_body(json!(null)),
+        ),
+        "PUT /api/v1/services/{slug}/escalation-policy" => (
+            "/api/v1/services/ledger/escalation-policy".into(),
+            json_body(json!({"policy": "payments-escalation"})),
+        ),
+        "POST /api/v1/swaps" => {
+            let (start, end) = on_call_hour(app, "ada").await;
+            let body = json!({"schedule": "payments-oncall", "person": "ada",
+                "start": start, "end": end});
+            ("/api/v1/swaps".into(), json_body(body))
+        }
+        "POST /api/v1/swaps/{id}/take" | "POST /api/v1/swaps/{id}/withdraw" => {
+            let (start, end) = on_call_hour(app, "grace").await;
+            let body = json!({"schedule": "payments-oncall", "person": "grace",
+                "start": start, "end": end});
+            let r = app.post("/api/v1/swaps", &body).await;
+            assert_eq!(r.status, 201, "{}", r.text);
+            let id = r.body["id"].as_i64().expect("id");
+            let action = route.rsplit('/').next().expect("action");
+            (
+                format!("/api/v1/swaps/{id}/{action}"),
+                json_body(json!(null)),
+            )
+        }
         other => panic!("no request for {other}"),
     };
     (path, content_type, body)
@@ -296,6 +368,17 @@ async fn restore(app: &TestApp, route: &str, caller: &Caller) {
             )
             .await
         }
+        "POST /api/v1/swaps" | "POST /api/v1/swaps/{id}/take" => {
+            for sql in [
+                "delete from swap_requests",
+                "delete from schedule_overrides",
+            ] {
+                sqlx::query(sql)
+                    .execute(&app.store.pool)
+                    .await
+                    .expect("restore swaps");
+            }
+        }
         "POST /api/v1/schedules/{slug}/overrides"
         | "DELETE /api/v1/schedules/{slug}/overrides/{id}" => {
             sqlx::query("delete from schedule_overrides")
@@ -309,6 +392,27 @@ async fn restore(app: &TestApp, route: &str, caller: &Caller) {
                 .await
                 .expect("restore accounts");
         }
+        "POST /api/v1/escalation-policies" => {
+            admin(
+                "DELETE",
+                "/api/v1/escalation-policies/matrix-escalation",
+                None,
+            )
+            .await
+        }
+        "DELETE /api/v1/escalation-policies/{slug}" => {
+            let body = escalation_policy("scratch-escalation");
+            admin("POST", "/api/v1/escalation-policies", Some(body)).await
+        }
+        "PUT /api/v1/services/{slug}/escalation-policy" => {
+            let body = json!({"policy": null});
+            admin(
+                "PUT",
+                "/api/v1/services/ledger/escalation-policy",
+                Some(body),
+            )
+            .await
+        }
         "PATCH /api/v1/accounts/{handle}" => {
             let body = json!({"role": "viewer", "active": true});
             admin("PATCH", "/api/v1/accounts/matrix-target", Some(body)).await
@@ -321,6 +425,31 @@ fn on_call_schedule(slug: &str) -> Value {
     json!({"slug": slug, "name": "Payments on call", "team": "payments",
         "timeZone": "Europe/Berlin", "layers": [{"name": "Primary", "start": "2026-03-02T09:00",
         "turn": {"unit": "weeks", "length": 1}, "participants": ["ada", "grace"]}]})
+}
+
+/// The last hour of `person`'s next turn on `payments-oncall`.
+async fn on_call_hour(app: &TestApp, person: &str) -> (String, String) {
+    let t = app
+        .get("/api/v1/schedules/payments-oncall/timeline")
+        .await
+        .body;
+    let seg = t["final"]
+        .as_array()
+        .expect("final")
+        .iter()
+        .find(|s| s["person"] == person)
+        .expect("a turn in the next four weeks");
+    let end =
+        chrono::DateTime::parse_from_rfc3339(seg["end"].as_str().expect("end")).expect("instant");
+    let start = end - chrono::Duration::hours(1);
+    let fmt = |t: chrono::DateTime<chrono::FixedOffset>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    (fmt(start), fmt(end))
+}
+
+fn escalation_policy(slug: &str) -> Value {
+    json!({"slug": slug, "name": "Payments escalation", "team": "payments", "repeats": 1,
+        "levels": [{"delayMinutes": 0, "targets": [{"schedule": "payments-oncall"}]},
+            {"delayMinutes": 10, "targets": [{"person": "ada"}]}]})
 }
 
 fn scratch() -> Value {
@@ -358,6 +487,14 @@ async fn every_mutating_route_for_every_caller(app: TestApp) {
         ("/api/v1/teams", scratch()),
         ("/api/v1/schedules", on_call_schedule("payments-oncall")),
         ("/api/v1/schedules", on_call_schedule("scratch-oncall")),
+        (
+            "/api/v1/escalation-policies",
+            escalation_policy("payments-escalation"),
+        ),
+        (
+            "/api/v1/escalation-policies",
+            escalation_policy("scratch-escalation"),
+        ),
     ] {
         let r = app.post(path, &body).await;
         assert_eq!(r.status, 201, "{path}: {}", r.text);

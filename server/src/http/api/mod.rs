@@ -3,6 +3,7 @@
 mod accounts;
 mod audit;
 mod catalog;
+mod escalation;
 mod oncall;
 mod people;
 mod services;
@@ -24,4 +25,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(tokens::router())
         .merge(accounts::router())
         .merge(oncall::router())
+        .merge(escalation::router())
 }

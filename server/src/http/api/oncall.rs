@@ -5,15 +5,15 @@ use crate::error::Result;
 use crate::http::extract::{ApiJson, ApiQuery};
 use crate::http::AppState;
 use crate::store::audit::Actor;
-use crate::store::{oncall, services, Store};
+use crate::store::{oncall, Store};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
 use serde::Deserialize;
 use steward_app::api::oncall::{
-    OnCall, Override, OverrideInput, Preview, Schedule, ScheduleInput, Shift, Timeline,
-    WindowQuery,
+    OnCall, Override, OverrideInput, Preview, Schedule, ScheduleInput, Shift, Swap, SwapInput,
+    SwapQuery, Timeline, WindowQuery,
 };
 use steward_app::api::ErrorBody;
 use utoipa::IntoParams;
@@ -28,9 +28,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(overrides, add_override))
         .routes(routes!(remove_override))
         .routes(routes!(team_on_call))
-        .routes(routes!(service_on_call))
         .routes(routes!(all_on_call))
         .routes(routes!(person_shifts))
+        .routes(routes!(swaps, offer_swap))
+        .routes(routes!(read_swap))
+        .routes(routes!(take_swap))
+        .routes(routes!(withdraw_swap))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -187,21 +190,6 @@ async fn team_on_call(
     ))
 }
 
-/// Who is on call now for a service: the schedules of its owning teams, primary owner first.
-#[utoipa::path(get, path = "/services/{slug}/oncall", tag = "on-call",
-    params(("slug" = String, Path, description = "Service slug")),
-    responses((status = 200, body = Vec<OnCall>), (status = 404, body = ErrorBody)))]
-async fn service_on_call(
-    State(store): State<Store>,
-    Path(slug): Path<String>,
-) -> Result<Json<Vec<OnCall>>> {
-    let service = services::get(&store, &slug).await?;
-    let owners: Vec<String> = service.owners.into_iter().map(|o| o.slug).collect();
-    Ok(Json(
-        oncall::on_call(&store, Some(&owners), Utc::now()).await?,
-    ))
-}
-
 /// Who is on call now on every schedule.
 #[utoipa::path(get, path = "/oncall", tag = "on-call",
     responses((status = 200, body = Vec<OnCall>)))]
@@ -222,4 +210,66 @@ async fn person_shifts(
 ) -> Result<Json<Vec<Shift>>> {
     let (from, to) = oncall::window(q.from.as_deref(), q.to.as_deref(), 28)?;
     Ok(Json(oncall::shifts(&store, &handle, from, to).await?))
+}
+
+/// Swap requests, soonest first (at most 500), filtered by schedule, team, person (offered or
+/// took) and state.
+#[utoipa::path(get, path = "/swaps", tag = "on-call", params(SwapQuery),
+    responses((status = 200, body = Vec<Swap>), (status = 422, body = ErrorBody)))]
+async fn swaps(
+    State(store): State<Store>,
+    ApiQuery(q): ApiQuery<SwapQuery>,
+) -> Result<Json<Vec<Swap>>> {
+    Ok(Json(oncall::list_swaps(&store, &q).await?))
+}
+
+/// Offer an interval of your own shift to your teammates. The whole interval must be yours
+/// on the computed schedule (overrides included); admins may offer on someone's behalf.
+#[utoipa::path(post, path = "/swaps", tag = "on-call", request_body = SwapInput,
+    responses((status = 201, body = Swap), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn offer_swap(
+    State(store): State<Store>,
+    actor: Actor,
+    ApiJson(input): ApiJson<SwapInput>,
+) -> Result<(StatusCode, Json<Swap>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(oncall::offer(&store, &actor, &input).await?),
+    ))
+}
+
+/// One swap request.
+#[utoipa::path(get, path = "/swaps/{id}", tag = "on-call",
+    params(("id" = i64, Path, description = "Swap request id")),
+    responses((status = 200, body = Swap), (status = 404, body = ErrorBody)))]
+async fn read_swap(State(store): State<Store>, Path(id): Path<i64>) -> Result<Json<Swap>> {
+    Ok(Json(oncall::get_swap(&store, id).await?))
+}
+
+/// Take an open offer (members of the schedule's team): you become an override over its
+/// interval. 409 when it is no longer open, is your own, or is over.
+#[utoipa::path(post, path = "/swaps/{id}/take", tag = "on-call",
+    params(("id" = i64, Path, description = "Swap request id")),
+    responses((status = 200, body = Swap), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+async fn take_swap(
+    State(store): State<Store>,
+    actor: Actor,
+    Path(id): Path<i64>,
+) -> Result<Json<Swap>> {
+    Ok(Json(oncall::take(&store, &actor, id).await?))
+}
+
+/// Withdraw an open offer (whoever offered it, members of the schedule's team, admins).
+#[utoipa::path(post, path = "/swaps/{id}/withdraw", tag = "on-call",
+    params(("id" = i64, Path, description = "Swap request id")),
+    responses((status = 200, body = Swap), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+async fn withdraw_swap(
+    State(store): State<Store>,
+    actor: Actor,
+    Path(id): Path<i64>,
+) -> Result<Json<Swap>> {
+    Ok(Json(oncall::withdraw(&store, &actor, id).await?))
 }

@@ -3,14 +3,17 @@
 //! optimistic locking); overrides are rows, because they are added and removed one by one.
 
 pub mod convert;
+pub mod escalation;
 mod overrides;
 mod shifts;
+mod swaps;
 
 pub use overrides::{add_override, delete_override, list_overrides};
 pub use shifts::shifts;
+pub use swaps::{get_swap, list_swaps, offer, take, withdraw};
 
 use super::audit::{self, Actor};
-use super::{now, Store};
+use super::{now, Arg, Sql, Store};
 use crate::domain::authz::Action;
 use crate::domain::oncall::{self as model, Source};
 use crate::error::{Error, Result, ResultExt};
@@ -276,6 +279,17 @@ pub async fn delete(store: &Store, actor: &Actor, slug: &str) -> Result<()> {
     let mut tx = store.begin().await?;
     let (id, before) = find(&mut tx, slug).await?;
     actor.authorize(&Action::WriteOnCall { team: &before.team })?;
+    let policies = escalation::naming_schedule(&mut tx, slug).await?;
+    if !policies.is_empty() {
+        return Err(Error::conflict(
+            "in_use",
+            None,
+            format!(
+                "escalation policies page through this schedule: {}; change them first",
+                policies.join(", ")
+            ),
+        ));
+    }
     sqlx::query("delete from schedule_overrides where schedule_id = $1")
         .bind(id)
         .execute(&mut *tx)
@@ -419,15 +433,8 @@ pub(crate) enum Which<'a> {
     All,
     Slug(&'a str),
     Teams(&'a [String]),
+    Slugs(&'a [String]),
     Ids(&'a [i64]),
-}
-
-/// `$first, $first+1, …` for `n` bound values.
-fn placeholders(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Loads schedules with their overrides in `[from, to)`: two queries however many there are.
@@ -437,42 +444,17 @@ pub(crate) async fn load(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<Loaded>> {
-    let rows = match which {
-        Which::All => {
-            sqlx::query(&format!("{SELECT} order by s.name, s.slug"))
-                .fetch_all(&mut *conn)
-                .await?
-        }
-        Which::Slug(slug) => {
-            sqlx::query(&format!("{SELECT} where s.slug = $1"))
-                .bind(slug)
-                .fetch_all(&mut *conn)
-                .await?
-        }
-        Which::Teams([]) | Which::Ids([]) => Vec::new(),
-        Which::Teams(teams) => {
-            let sql = format!(
-                "{SELECT} where t.slug in ({}) order by s.name, s.slug",
-                placeholders(1, teams.len())
-            );
-            let mut q = sqlx::query(&sql);
-            for t in teams {
-                q = q.bind(t);
-            }
-            q.fetch_all(&mut *conn).await?
-        }
-        Which::Ids(ids) => {
-            let sql = format!(
-                "{SELECT} where s.id in ({}) order by s.name, s.slug",
-                placeholders(1, ids.len())
-            );
-            let mut q = sqlx::query(&sql);
-            for id in ids {
-                q = q.bind(*id);
-            }
-            q.fetch_all(&mut *conn).await?
-        }
+    let mut sql = Sql::new(SELECT);
+    match which {
+        Which::All => &mut sql,
+        Which::Slug(slug) => sql.push(" where s.slug = ").bind(Arg::Text(slug.into())),
+        Which::Teams([]) | Which::Ids([]) | Which::Slugs([]) => return Ok(Vec::new()),
+        Which::Teams(teams) => sql.push(" where t.slug in ").bind_texts(teams),
+        Which::Slugs(slugs) => sql.push(" where s.slug in ").bind_texts(slugs),
+        Which::Ids(ids) => sql.push(" where s.id in ").bind_list(ids),
     };
+    sql.push(" order by s.name, s.slug");
+    let rows = sql.query().fetch_all(&mut *conn).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         let (id, saved) = row_schedule(r)?;
@@ -519,15 +501,10 @@ pub(crate) async fn names_of(
     if handles.is_empty() {
         return Ok(HashMap::new());
     }
-    let sql = format!(
-        "select handle, name from people where handle in ({})",
-        placeholders(1, handles.len())
-    );
-    let mut q = sqlx::query(&sql);
-    for h in &handles {
-        q = q.bind(*h);
-    }
-    q.fetch_all(conn)
+    let mut sql = Sql::new("select handle, name from people where handle in ");
+    sql.bind_texts(&handles);
+    sql.query()
+        .fetch_all(conn)
         .await?
         .iter()
         .map(|r| Ok((r.try_get("handle")?, r.try_get("name")?)))
@@ -646,8 +623,7 @@ fn first_stretch(
     let mut iter = segments.into_iter();
     let mut first = iter.next()?;
     for next in iter {
-        if next.person != first.person || next.source != first.source || next.start != first.end
-        {
+        if next.person != first.person || next.source != first.source || next.start != first.end {
             break;
         }
         first.end = next.end;
@@ -665,5 +641,7 @@ fn source_name(source: Option<Source>) -> &'static str {
 
 /// An instant on a zone's clock, `YYYY-MM-DD HH:MM`.
 pub(crate) fn local_text(zone: Tz, t: DateTime<Utc>) -> String {
-    model::to_local(zone, t).format("%Y-%m-%d %H:%M").to_string()
+    model::to_local(zone, t)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }

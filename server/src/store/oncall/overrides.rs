@@ -7,13 +7,14 @@ use crate::domain::authz::Action;
 use crate::domain::oncall as model;
 use crate::error::{Error, Result};
 use crate::store::audit::{self, Actor};
-use crate::store::{now, Store};
+use crate::store::{now, Arg, Sql, Store};
 use chrono::{DateTime, Duration, Utc};
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 use steward_app::api::oncall::{Override, OverrideInput};
 
-const SELECT: &str = "select o.id, o.schedule_id, p.handle as person, o.start_at, o.end_at, o.note, \
+const SELECT: &str =
+    "select o.id, o.schedule_id, p.handle as person, o.start_at, o.end_at, o.note, \
      o.created_by, o.created_at from schedule_overrides o join people p on p.id = o.person_id";
 
 fn row(r: &sqlx::any::AnyRow) -> Result<Override> {
@@ -37,17 +38,16 @@ pub(super) async fn in_window(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<HashMap<i64, (Vec<i64>, Vec<model::Override>)>> {
-    let sql = format!(
-        "{SELECT} where o.end_at > $1 and o.start_at < $2 and o.schedule_id in ({}) \
-         order by o.id",
-        super::placeholders(3, ids.len())
-    );
-    let mut q = sqlx::query(&sql).bind(instant(from)).bind(instant(to));
-    for id in ids {
-        q = q.bind(*id);
-    }
+    let mut sql = Sql::new(SELECT);
+    sql.push(" where o.end_at > ")
+        .bind(Arg::Text(instant(from)))
+        .push(" and o.start_at < ")
+        .bind(Arg::Text(instant(to)))
+        .push(" and o.schedule_id in ")
+        .bind_list(ids)
+        .push(" order by o.id");
     let mut out: HashMap<i64, (Vec<i64>, Vec<model::Override>)> = HashMap::new();
-    for r in &q.fetch_all(conn).await? {
+    for r in &sql.query().fetch_all(conn).await? {
         let o = row(r)?;
         let entry = out.entry(r.try_get("schedule_id")?).or_default();
         entry.0.push(o.id);

@@ -1,6 +1,6 @@
 //! A person's shifts: where they are on call on any schedule over a window, by their own clock.
 
-use super::convert::{instant, parse_zone};
+use super::convert::{instant, parse_instant, parse_zone};
 use super::{load, local_text, source_name, Loaded, Which};
 use crate::domain::oncall::{self as model, Source};
 use crate::error::{Error, Result};
@@ -100,6 +100,38 @@ pub async fn shifts(
                     Source::Override(i) => l.override_ids.get(i).copied(),
                     _ => None,
                 },
+                swap_id: None,
+                swap_with: None,
+            });
+        }
+    }
+    // Swaps: the taker's override names the swap; the offerer sees the stretch they gave.
+    for swap in super::swaps::taken_involving(&mut conn, handle, from, to).await? {
+        if swap.taken_by.as_deref() == Some(handle) {
+            for shift in out
+                .iter_mut()
+                .filter(|s| s.override_id.is_some() && s.override_id == swap.override_id)
+            {
+                shift.swap_id = Some(swap.id);
+                shift.swap_with = Some(swap.offered_by.clone());
+            }
+        }
+        if swap.offered_by == handle {
+            let start = parse_instant("start", &swap.start)?.max(from);
+            let end = parse_instant("end", &swap.end)?.min(to);
+            out.push(Shift {
+                schedule: swap.schedule.clone(),
+                schedule_name: swap.schedule_name.clone(),
+                team: swap.team.clone(),
+                start: instant(start),
+                end: instant(end),
+                start_local: local_text(zone, start),
+                end_local: local_text(zone, end),
+                time_zone: zone.name().into(),
+                source: "given".into(),
+                override_id: swap.override_id,
+                swap_id: Some(swap.id),
+                swap_with: swap.taken_by.clone(),
             });
         }
     }
