@@ -5,6 +5,7 @@ mod audit;
 mod authz_matrix;
 mod catalog;
 mod cli;
+mod feeds;
 mod github;
 mod health;
 mod helpers;

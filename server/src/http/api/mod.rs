@@ -3,6 +3,7 @@
 mod accounts;
 mod audit;
 mod catalog;
+mod feeds;
 mod oncall;
 mod people;
 mod services;
@@ -23,5 +24,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(session::router())
         .merge(tokens::router())
         .merge(accounts::router())
+        .merge(feeds::router())
         .merge(oncall::router())
 }

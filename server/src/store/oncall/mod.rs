@@ -2,10 +2,19 @@
 //! call. Layers are stored as JSON on the schedule row (a schedule is edited as a whole, with
 //! optimistic locking); overrides are rows, because they are added and removed one by one.
 
+// Calendar feeds: the URLs and what they show.
+mod calendar;
+mod feeds;
+
 pub mod convert;
 mod overrides;
 mod shifts;
 
+pub use calendar::{
+    feed_window, person_calendar, schedule_calendar, FeedCalendar, Stretch, FEED_AHEAD_DAYS,
+    FEED_BEYOND_DAYS, FEED_PAST_DAYS,
+};
+pub use feeds::{create_feed, feed_by_secret, list_feeds, revoke_feed, Subject, Target};
 pub use overrides::{add_override, delete_override, list_overrides};
 pub use shifts::shifts;
 
@@ -646,8 +655,7 @@ fn first_stretch(
     let mut iter = segments.into_iter();
     let mut first = iter.next()?;
     for next in iter {
-        if next.person != first.person || next.source != first.source || next.start != first.end
-        {
+        if next.person != first.person || next.source != first.source || next.start != first.end {
             break;
         }
         first.end = next.end;
@@ -665,5 +673,7 @@ fn source_name(source: Option<Source>) -> &'static str {
 
 /// An instant on a zone's clock, `YYYY-MM-DD HH:MM`.
 pub(crate) fn local_text(zone: Tz, t: DateTime<Utc>) -> String {
-    model::to_local(zone, t).format("%Y-%m-%d %H:%M").to_string()
+    model::to_local(zone, t)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
