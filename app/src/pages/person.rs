@@ -1,7 +1,9 @@
-//! A person's page: how to reach them and which teams they belong to.
+//! A person's page: how to reach them, which teams they belong to, and a calendar feed of
+//! their on-call shifts.
 
 use crate::api::{client, Person};
 use crate::components::status::{ApiErrorView, Loading, NotFound};
+use crate::components::subscribe::Subscribe;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -45,6 +47,7 @@ fn PersonView(person: Person) -> impl IntoView {
         ..
     } = person;
     let dash = || view! { <span class="muted">"—"</span> };
+    let feeds = format!("/people/{}/feeds", urlencoding::encode(&handle));
     view! {
         <Title text=name.clone()/>
         <nav class="breadcrumbs" aria-label="Breadcrumb">
@@ -78,6 +81,7 @@ fn PersonView(person: Person) -> impl IntoView {
                 }}
             </dd>
         </dl>
+        <Subscribe api_path=feeds what="their on-call shifts on every schedule"/>
         <section id="teams" aria-labelledby="teams-title">
             <h2 id="teams-title">"Teams"</h2>
             {if teams.is_empty() {
