@@ -463,7 +463,13 @@ fn shift_rows(shifts: &Value) -> Vec<(String, String, String, String, String)> {
         .iter()
         .map(|s| {
             let f = |k: &str| s[k].as_str().unwrap_or("").to_string();
-            (f("schedule"), f("start"), f("end"), f("startLocal"), f("source"))
+            (
+                f("schedule"),
+                f("start"),
+                f("end"),
+                f("startLocal"),
+                f("source"),
+            )
         })
         .collect()
 }
@@ -486,9 +492,7 @@ async fn a_persons_shifts_span_schedules_on_their_own_clock(app: TestApp) {
     );
     other["team"] = json!("platform");
     assert_eq!(app.post("/api/v1/schedules", &other).await.status, 201);
-    let cover = |person: &str, start: &str, end: &str| {
-        json!({"person": person, "start": start, "end": end})
-    };
+    let cover = |person: &str, start: &str, end: &str| json!({"person": person, "start": start, "end": end});
     let r = app
         .post(
             "/api/v1/schedules/primary/overrides",
@@ -505,19 +509,45 @@ async fn a_persons_shifts_span_schedules_on_their_own_clock(app: TestApp) {
     assert_eq!(r.status, 201, "{}", r.text);
 
     let window = "from=2026-03-02T14:00:00Z&to=2026-03-06T14:00:00Z";
-    let r = app.get(&format!("/api/v1/people/ada/shifts?{window}")).await;
+    let r = app
+        .get(&format!("/api/v1/people/ada/shifts?{window}"))
+        .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let s = |a: &str, b: &str, c: &str, d: &str, e: &str| {
-        (a.to_string(), b.to_string(), c.to_string(), d.to_string(), e.to_string())
+        (
+            a.to_string(),
+            b.to_string(),
+            c.to_string(),
+            d.to_string(),
+            e.to_string(),
+        )
     };
     // Local times on ada's London clock; the override on `secondary` sits inside her turn on
     // `primary`, and both show.
     assert_eq!(
         shift_rows(&r.body),
         vec![
-            s("primary", "2026-03-02T14:00:00Z", "2026-03-03T14:00:00Z", "2026-03-02 14:00", "layer"),
-            s("primary", "2026-03-04T20:00:00Z", "2026-03-05T14:00:00Z", "2026-03-04 20:00", "layer"),
-            s("secondary", "2026-03-05T20:00:00Z", "2026-03-05T22:00:00Z", "2026-03-05 20:00", "override"),
+            s(
+                "primary",
+                "2026-03-02T14:00:00Z",
+                "2026-03-03T14:00:00Z",
+                "2026-03-02 14:00",
+                "layer"
+            ),
+            s(
+                "primary",
+                "2026-03-04T20:00:00Z",
+                "2026-03-05T14:00:00Z",
+                "2026-03-04 20:00",
+                "layer"
+            ),
+            s(
+                "secondary",
+                "2026-03-05T20:00:00Z",
+                "2026-03-05T22:00:00Z",
+                "2026-03-05 20:00",
+                "override"
+            ),
         ]
     );
     assert_eq!(r.body[0]["timeZone"], "Europe/London");
@@ -526,12 +556,50 @@ async fn a_persons_shifts_span_schedules_on_their_own_clock(app: TestApp) {
 
     // Grace, in New York: her turn, then the override she took from ada (a separate stretch),
     // and the weekly `secondary` layer except where ada covers it.
-    let r = app.get(&format!("/api/v1/people/grace/shifts?{window}")).await;
+    let r = app
+        .get(&format!("/api/v1/people/grace/shifts?{window}"))
+        .await;
     let rows = shift_rows(&r.body);
-    assert!(rows.contains(&s("primary", "2026-03-03T14:00:00Z", "2026-03-04T14:00:00Z", "2026-03-03 09:00", "layer")), "{rows:?}");
-    assert!(rows.contains(&s("primary", "2026-03-04T14:00:00Z", "2026-03-04T20:00:00Z", "2026-03-04 09:00", "override")), "{rows:?}");
-    assert!(rows.contains(&s("secondary", "2026-03-02T14:00:00Z", "2026-03-05T20:00:00Z", "2026-03-02 09:00", "layer")), "{rows:?}");
-    assert!(rows.contains(&s("secondary", "2026-03-05T22:00:00Z", "2026-03-06T14:00:00Z", "2026-03-05 17:00", "layer")), "{rows:?}");
+    assert!(
+        rows.contains(&s(
+            "primary",
+            "2026-03-03T14:00:00Z",
+            "2026-03-04T14:00:00Z",
+            "2026-03-03 09:00",
+            "layer"
+        )),
+        "{rows:?}"
+    );
+    assert!(
+        rows.contains(&s(
+            "primary",
+            "2026-03-04T14:00:00Z",
+            "2026-03-04T20:00:00Z",
+            "2026-03-04 09:00",
+            "override"
+        )),
+        "{rows:?}"
+    );
+    assert!(
+        rows.contains(&s(
+            "secondary",
+            "2026-03-02T14:00:00Z",
+            "2026-03-05T20:00:00Z",
+            "2026-03-02 09:00",
+            "layer"
+        )),
+        "{rows:?}"
+    );
+    assert!(
+        rows.contains(&s(
+            "secondary",
+            "2026-03-05T22:00:00Z",
+            "2026-03-06T14:00:00Z",
+            "2026-03-05 17:00",
+            "layer"
+        )),
+        "{rows:?}"
+    );
     assert_eq!(rows.len(), 5, "{rows:?}");
 
     assert_eq!(app.get("/api/v1/people/nobody/shifts").await.status, 404);

@@ -12,8 +12,7 @@ use axum::Json;
 use chrono::Utc;
 use serde::Deserialize;
 use steward_app::api::oncall::{
-    OnCall, Override, OverrideInput, Preview, Schedule, ScheduleInput, Shift, Timeline,
-    WindowQuery,
+    OnCall, Override, OverrideInput, Preview, Schedule, ScheduleInput, Shift, Timeline, WindowQuery,
 };
 use steward_app::api::ErrorBody;
 use utoipa::IntoParams;

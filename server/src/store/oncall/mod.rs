@@ -646,8 +646,7 @@ fn first_stretch(
     let mut iter = segments.into_iter();
     let mut first = iter.next()?;
     for next in iter {
-        if next.person != first.person || next.source != first.source || next.start != first.end
-        {
+        if next.person != first.person || next.source != first.source || next.start != first.end {
             break;
         }
         first.end = next.end;
@@ -665,5 +664,7 @@ fn source_name(source: Option<Source>) -> &'static str {
 
 /// An instant on a zone's clock, `YYYY-MM-DD HH:MM`.
 pub(crate) fn local_text(zone: Tz, t: DateTime<Utc>) -> String {
-    model::to_local(zone, t).format("%Y-%m-%d %H:%M").to_string()
+    model::to_local(zone, t)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }

@@ -13,7 +13,8 @@ use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 use steward_app::api::oncall::{Override, OverrideInput};
 
-const SELECT: &str = "select o.id, o.schedule_id, p.handle as person, o.start_at, o.end_at, o.note, \
+const SELECT: &str =
+    "select o.id, o.schedule_id, p.handle as person, o.start_at, o.end_at, o.note, \
      o.created_by, o.created_at from schedule_overrides o join people p on p.id = o.person_id";
 
 fn row(r: &sqlx::any::AnyRow) -> Result<Override> {
