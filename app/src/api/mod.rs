@@ -4,6 +4,7 @@
 
 pub mod client;
 pub mod oncall;
+pub mod oncall_health;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

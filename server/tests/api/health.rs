@@ -95,6 +95,8 @@ async fn openapi_covers_every_route(app: TestApp) {
         "GET /api/v1/services/{slug}/oncall",
         "GET /api/v1/oncall",
         "GET /api/v1/people/{handle}/shifts",
+        "GET /api/v1/schedules/{slug}/health",
+        "GET /api/v1/teams/{slug}/oncall-health",
         "GET /api/v1/openapi.json",
         "GET /healthz",
         "GET /readyz",

@@ -4,6 +4,7 @@ mod accounts;
 mod audit;
 mod catalog;
 mod oncall;
+mod oncall_health;
 mod people;
 mod services;
 mod session;
@@ -24,4 +25,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(tokens::router())
         .merge(accounts::router())
         .merge(oncall::router())
+        .merge(oncall_health::router())
 }

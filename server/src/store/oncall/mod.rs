@@ -3,9 +3,11 @@
 //! optimistic locking); overrides are rows, because they are added and removed one by one.
 
 pub mod convert;
+mod health;
 mod overrides;
 mod shifts;
 
+pub use health::{schedule_health, team_health};
 pub use overrides::{add_override, delete_override, list_overrides};
 pub use shifts::shifts;
 
