@@ -16,6 +16,7 @@ both!(
     overrides_move_hours_across_the_sre_line,
     a_team_report_counts_simultaneous_time_once,
     unknown_subjects_and_bad_windows_are_refused,
+    the_report_page_renders_server_side,
 );
 
 const H: i64 = 3_600;
@@ -399,4 +400,41 @@ async fn unknown_subjects_and_bad_windows_are_refused(app: TestApp) {
             assert_eq!(r.body["error"]["field"], field, "{base}?{query}");
         }
     }
+}
+
+async fn the_report_page_renders_server_side(app: TestApp) {
+    app.seed().await;
+    create(
+        &app,
+        &schedule(
+            "primary",
+            "payments",
+            "America/New_York",
+            layer("2026-03-02T09:00", "days", &["ada", "grace"]),
+        ),
+    )
+    .await;
+    // The next 30 days by default: ada and grace alternate, each far over the line.
+    let page = app.get("/teams/payments/oncall-health").await;
+    assert_eq!(page.status, 200);
+    for text in [
+        "primary schedule",
+        "ADA",
+        "GRACE",
+        "Europe/London",
+        "over 25%",
+    ] {
+        assert!(page.text.contains(text), "{text} missing");
+    }
+    let page = app.get("/teams/payments/oncall-health?window=last30").await;
+    assert_eq!(page.status, 200);
+    assert!(page.text.contains("id=\"window-last30\""));
+    // (The page's status follows the API's 404 only when it resolves before the headers are
+    // streamed, so the text is what is checked here.)
+    let page = app.get("/teams/nope/oncall-health").await;
+    assert!(
+        page.text.contains("There is no team called"),
+        "{}",
+        page.text
+    );
 }
