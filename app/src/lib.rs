@@ -18,7 +18,7 @@ use pages::{
     home::HomePage, not_found::NotFoundPage, people::PeoplePage, person::PersonPage,
     schedule::SchedulePage, schedule_form::ScheduleFormPage, schedules::SchedulesPage,
     service::ServicePage, service_form::ServiceFormPage, sign_in::SignInPage, team::TeamPage,
-    team_form::TeamFormPage, teams::TeamsPage,
+    team_form::TeamFormPage, team_oncall_health::TeamOncallHealthPage, teams::TeamsPage,
 };
 
 /// The HTML document the server streams; `App` is the part that hydrates.
@@ -75,6 +75,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/teams") view=TeamsPage/>
                     <Route path=path!("/teams/new") view=TeamFormPage/>
                     <Route path=path!("/teams/:slug/edit") view=TeamFormPage/>
+                    <Route path=path!("/teams/:slug/oncall-health") view=TeamOncallHealthPage/>
                     <Route path=path!("/teams/:slug") view=TeamPage/>
                     <Route path=path!("/schedules") view=SchedulesPage/>
                     <Route path=path!("/schedules/new") view=ScheduleFormPage/>

@@ -5,6 +5,7 @@
 pub mod client;
 pub mod feeds;
 pub mod oncall;
+pub mod oncall_health;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -16,4 +16,5 @@ pub mod service_form;
 pub mod sign_in;
 pub mod team;
 pub mod team_form;
+pub mod team_oncall_health;
 pub mod teams;

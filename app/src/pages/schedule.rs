@@ -178,7 +178,11 @@ fn ScheduleView(schedule: Schedule) -> impl IntoView {
         {schedule.description.clone().map(|d| view! { <p class="description">{d}</p> })}
         <dl class="details" id="schedule-details">
             <dt>"Team"</dt>
-            <dd><a id="schedule-team" href=format!("/teams/{}", schedule.team)>{schedule.team.clone()}</a></dd>
+            <dd>
+                <a id="schedule-team" href=format!("/teams/{}", schedule.team)>{schedule.team.clone()}</a>
+                " · "
+                <a id="schedule-health" href=format!("/teams/{}/oncall-health#schedule-{slug}", schedule.team)>"On-call health"</a>
+            </dd>
             <dt>"Time zone"</dt>
             <dd id="schedule-zone">{schedule.time_zone.clone()}</dd>
             <dt>"Layers"</dt>

@@ -110,6 +110,8 @@ async fn openapi_covers_every_route(app: TestApp) {
         "DELETE /api/v1/escalation-policies/{slug}",
         "PUT /api/v1/services/{slug}/escalation-policy",
         "GET /api/v1/services/{slug}/oncall",
+        "GET /api/v1/schedules/{slug}/health",
+        "GET /api/v1/teams/{slug}/oncall-health",
         "GET /api/v1/openapi.json",
         "GET /healthz",
         "GET /readyz",

@@ -11,6 +11,7 @@ mod github;
 mod health;
 mod helpers;
 mod oncall;
+mod oncall_health;
 mod people;
 mod services;
 mod sessions;

@@ -10,7 +10,7 @@ use chrono::{DateTime, Datelike, Days, NaiveTime, TimeDelta, Utc, Weekday};
 use chrono_tz::Tz;
 
 use super::local::{to_local, to_utc};
-use super::{Handle, Segment};
+use super::{Handle, Schedule, Segment};
 
 /// Time is a [`TimeDelta`] (chrono's signed duration), as instants subtract to it.
 pub type Duration = TimeDelta;
@@ -120,6 +120,54 @@ fn parts(
         let (a, b) = (start.max(from), end.min(to));
         if a < b {
             out.push((a, b, part));
+        }
+    }
+    out
+}
+
+/// `person`'s time across several final schedules as one list: their pieces sorted and joined
+/// where they overlap or touch, so that an hour on call on two schedules at once counts once.
+/// Each joined piece keeps the source of its earliest part (only the person and the instants
+/// matter to [`load`] and [`totals`]).
+pub fn union<'a>(person: &str, schedules: impl IntoIterator<Item = &'a [Segment]>) -> Vec<Segment> {
+    let mut pieces: Vec<&Segment> = schedules
+        .into_iter()
+        .flatten()
+        .filter(|s| s.person.as_deref() == Some(person) && s.start < s.end)
+        .collect();
+    pieces.sort_by_key(|s| (s.start, s.end));
+    let mut out: Vec<Segment> = Vec::new();
+    for piece in pieces {
+        match out.last_mut() {
+            Some(last) if piece.start <= last.end => last.end = last.end.max(piece.end),
+            _ => out.push(piece.clone()),
+        }
+    }
+    out
+}
+
+/// Who a schedule expects to rotate in `[from, to)`: the participants of every rotation in
+/// effect at some instant of the window, on layers running then (started, not yet ended), in
+/// order of first mention. Restrictions are ignored: a person rotating through a layer that
+/// happens to be silent in the window still takes part.
+pub fn participants(s: &Schedule, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Handle> {
+    let mut out: Vec<Handle> = Vec::new();
+    for layer in &s.layers {
+        let start = layer.start_instant(s.zone).max(from);
+        let end = layer.end.map_or(to, |e| e.min(to));
+        for (i, rotation) in layer.rotations.iter().enumerate() {
+            let until = layer
+                .rotations
+                .get(i + 1)
+                .map_or(end, |next| next.from.min(end));
+            if rotation.from.max(start) >= until {
+                continue;
+            }
+            for p in &rotation.participants {
+                if !out.contains(p) {
+                    out.push(p.clone());
+                }
+            }
         }
     }
     out

@@ -22,7 +22,9 @@ use chrono::{DateTime, NaiveDateTime, NaiveTime, Utc, Weekday};
 use chrono_tz::Tz;
 
 pub use escalation::{responders, Level, Policy, Responder, Target, MAX_REPEATS};
-pub use health::{balance, gaps, load, share, totals, Duration, Load, SRE_LIMIT};
+pub use health::{
+    balance, gaps, load, participants, share, totals, union, Duration, Load, SRE_LIMIT,
+};
 pub use layer::{layer_segments, turn_spans, TurnSpan};
 pub use local::{to_local, to_utc};
 pub use rotation::change_participants;

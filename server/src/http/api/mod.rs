@@ -6,6 +6,7 @@ mod catalog;
 mod escalation;
 mod feeds;
 mod oncall;
+mod oncall_health;
 mod people;
 mod services;
 mod session;
@@ -28,4 +29,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(feeds::router())
         .merge(oncall::router())
         .merge(escalation::router())
+        .merge(oncall_health::router())
 }

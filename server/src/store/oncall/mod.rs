@@ -8,6 +8,7 @@ mod feeds;
 
 pub mod convert;
 pub mod escalation;
+mod health;
 mod overrides;
 mod shifts;
 mod swaps;
@@ -17,6 +18,7 @@ pub use calendar::{
     FEED_BEYOND_DAYS, FEED_PAST_DAYS,
 };
 pub use feeds::{create_feed, feed_by_secret, list_feeds, revoke_feed, Subject, Target};
+pub use health::{schedule_health, team_health};
 pub use overrides::{add_override, delete_override, list_overrides};
 pub use shifts::shifts;
 pub use swaps::{get_swap, list_swaps, offer, take, withdraw};

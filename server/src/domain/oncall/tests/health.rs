@@ -4,8 +4,11 @@ use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::America::New_York;
 use chrono_tz::Europe::Berlin;
 
-use super::super::{balance, gaps, load, share, totals, Load, Segment, Source, SRE_LIMIT};
-use super::utc;
+use super::super::{
+    balance, gaps, load, participants, share, totals, union, Load, Rotation, Segment, Source, Turn,
+    SRE_LIMIT,
+};
+use super::{layer, naive, people, schedule, utc};
 
 fn on_call(person: &str, start: DateTime<Utc>, end: DateTime<Utc>) -> Segment {
     Segment {
@@ -113,4 +116,61 @@ fn balance_averages_pairwise_ratios() {
 fn share_against_the_sre_limit() {
     assert_eq!(share(h(42), h(168)), SRE_LIMIT);
     assert_eq!(share(h(1), TimeDelta::zero()), 0.0);
+}
+
+#[test]
+fn union_counts_simultaneous_time_once() {
+    let a = [
+        on_call("ann", utc(2026, 6, 1, 0, 0), utc(2026, 6, 1, 6, 0)),
+        on_call("bob", utc(2026, 6, 1, 6, 0), utc(2026, 6, 1, 12, 0)),
+        on_call("ann", utc(2026, 6, 1, 12, 0), utc(2026, 6, 1, 14, 0)),
+    ];
+    let b = [
+        on_call("ann", utc(2026, 6, 1, 4, 0), utc(2026, 6, 1, 8, 0)),
+        on_call("ann", utc(2026, 6, 1, 14, 0), utc(2026, 6, 1, 15, 0)),
+    ];
+    let merged = union("ann", [a.as_slice(), b.as_slice()]);
+    let spans: Vec<_> = merged.iter().map(|s| (s.start, s.end)).collect();
+    assert_eq!(
+        spans,
+        [
+            (utc(2026, 6, 1, 0, 0), utc(2026, 6, 1, 8, 0)),
+            (utc(2026, 6, 1, 12, 0), utc(2026, 6, 1, 15, 0)),
+        ]
+    );
+    assert_eq!(totals(&merged), [("ann".to_string(), h(11))]);
+    assert!(union("cy", [a.as_slice()]).is_empty());
+}
+
+#[test]
+fn participants_are_those_rotating_in_the_window() {
+    let mut primary = layer(
+        New_York,
+        naive(2026, 3, 2, 9, 0),
+        Turn::Days(1),
+        &["ann", "bob"],
+    );
+    // From 10 March on, cy and dee rotate instead.
+    primary.rotations.push(Rotation {
+        from: utc(2026, 3, 10, 13, 0),
+        participants: people(&["cy", "dee"]),
+        shift: 0,
+    });
+    let mut ended = layer(New_York, naive(2026, 3, 2, 9, 0), Turn::Days(1), &["eve"]);
+    ended.end = Some(utc(2026, 3, 5, 0, 0));
+    let later = layer(New_York, naive(2026, 4, 1, 9, 0), Turn::Days(1), &["fay"]);
+    let s = schedule(New_York, vec![primary, ended, later]);
+    let names = |from, to| participants(&s, from, to);
+    assert_eq!(
+        names(utc(2026, 3, 6, 0, 0), utc(2026, 3, 9, 0, 0)),
+        ["ann", "bob"]
+    );
+    assert_eq!(
+        names(utc(2026, 3, 1, 0, 0), utc(2026, 3, 12, 0, 0)),
+        ["ann", "bob", "cy", "dee", "eve"]
+    );
+    assert_eq!(
+        names(utc(2026, 3, 20, 0, 0), utc(2026, 4, 2, 0, 0)),
+        ["cy", "dee", "fay"]
+    );
 }
