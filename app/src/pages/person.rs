@@ -1,10 +1,16 @@
-//! A person's page: how to reach them and which teams they belong to.
+//! A person's page: how to reach them, which teams they belong to, their upcoming on-call
+//! shifts and the swap requests they offered or took.
 
-use crate::api::{client, Person};
+mod shifts;
+pub(crate) mod swaps;
+
+use crate::api::{client, Me, Person};
 use crate::components::status::{ApiErrorView, Loading, NotFound};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
+use shifts::Shifts;
+use swaps::SwapRequests;
 
 #[component]
 pub fn PersonPage() -> impl IntoView {
@@ -44,6 +50,10 @@ fn PersonView(person: Person) -> impl IntoView {
         teams,
         ..
     } = person;
+    // Whether the visitor is this person decides whether shifts can be offered from here.
+    let me = Resource::new(|| (), |_| client::get::<Me>("/session".into()));
+    // Bumped after an offer or a withdrawal: shifts and swap requests are fetched again.
+    let refresh = RwSignal::new(0u32);
     let dash = || view! { <span class="muted">"—"</span> };
     view! {
         <Title text=name.clone()/>
@@ -60,7 +70,7 @@ fn PersonView(person: Person) -> impl IntoView {
         </div>
         <dl class="details" id="person-details">
             <dt>"Handle"</dt>
-            <dd><code>{handle}</code></dd>
+            <dd><code>{handle.clone()}</code></dd>
             <dt>"Email"</dt>
             <dd>
                 {match email {
@@ -100,5 +110,7 @@ fn PersonView(person: Person) -> impl IntoView {
                 .into_any()
             }}
         </section>
+        <Shifts handle=handle.clone() me refresh/>
+        <SwapRequests handle me refresh/>
     }
 }
