@@ -16,7 +16,7 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use levels::{bind, place_field, LevelDraft, LevelFieldset};
 
 /// What the form offers to choose from: teams, schedules and people as `(key, label)`.
-#[derive(Clone, Default)]
+#[derive(Clone, Default, serde::Serialize, serde::Deserialize)]
 struct Choices {
     teams: Vec<(String, String)>,
     schedules: Vec<(String, String)>,
@@ -150,6 +150,8 @@ fn PolicyForm(
         None => "/escalation-policies".to_string(),
     };
     let version = initial.version;
+    // The API keeps a policy's slug: it is shown, not edited.
+    let slug_fixed = editing.is_some();
     let slug = RwSignal::new(initial.slug.clone());
     let name = RwSignal::new(initial.name.clone());
     let team = RwSignal::new(initial.team.clone());
@@ -241,7 +243,6 @@ fn PolicyForm(
         .into_iter()
         .map(|(handle, name)| view! { <option value=handle>{name}</option> })
         .collect_view();
-    let slug_fixed = editing.is_some();
 
     view! {
         <Title text=title.clone()/>
