@@ -626,8 +626,13 @@ e2e(
     await page.locator('#swap-offered').waitFor();
     const offered = page.locator('#swaps li[data-state="open"]');
     await offered.waitFor();
-    assert.match(await offered.textContent(), new RegExp(`${day} 10:00`));
     await offered.locator('.withdraw-swap').waitFor();
+    // The times typed on smoreau's clock reached the API as the same instants in UTC.
+    const [first] = (await api('/people/smoreau/shifts')).body;
+    const offset = Date.parse(`${first.startLocal.replace(' ', 'T')}:00Z`) - Date.parse(`${first.start.slice(0, 16)}:00Z`);
+    const [swap] = (await api('/swaps?person=smoreau&state=open')).body;
+    assert.equal(Date.parse(swap.start), Date.parse(`${day}T10:00:00Z`) - offset, `swap starts ${swap.start}`);
+    assert.equal(Date.parse(swap.end) - Date.parse(swap.start), 4 * 3_600_000);
 
     // A teammate takes it on the schedule page: the list empties, the calendar gains them.
     await signInContext(context, server, 'vreddy');

@@ -31,11 +31,8 @@ fn responder_view(r: Responder) -> impl IntoView {
     };
     let via = r.schedule.clone().map(|s| {
         let name = r.schedule_name.clone().unwrap_or_else(|| s.clone());
-        let until = r
-            .until
-            .as_deref()
-            .map(|u| format!(", until {}", utc(u)))
-            .unwrap_or_default();
+        // An empty text would still render (as a space): absent is `None`.
+        let until = r.until.as_deref().map(|u| format!(", until {}", utc(u)));
         view! {
             <span class="muted">" (via "<a href=format!("/schedules/{s}")>{name}</a>{until}")"</span>
         }
@@ -59,6 +56,12 @@ pub fn ServiceOnCallView(slug: String, owners: Vec<String>) -> impl IntoView {
         move |_| client::get::<ServiceOnCall>(format!("{path}/oncall"))
     });
     let me = Resource::new(|| (), |_| client::get::<Me>("/session".into()));
+    // Loaded with the rest rather than in a suspense of its own inside this one, which
+    // hydration would have to find again inside a streamed chunk.
+    let policies = Resource::new(
+        || (),
+        |_| client::get::<Vec<EscalationPolicy>>("/escalation-policies".into()),
+    );
     let owners = StoredValue::new(owners);
     let path = StoredValue::new(path);
     view! {
@@ -73,13 +76,15 @@ pub fn ServiceOnCallView(slug: String, owners: Vec<String>) -> impl IntoView {
                     match answer {
                         Ok(now) => {
                             let current = now.policy.clone();
-                            view! {
-                                <Escalation now/>
-                                {editable.then(|| view! {
-                                    <PolicyChoice path=path.get_value() current refresh/>
-                                })}
-                            }
-                            .into_any()
+                            let choice = if editable {
+                                let list = policies.await.unwrap_or_default();
+                                Some(view! {
+                                    <PolicyChoice path=path.get_value() current policies=list refresh/>
+                                })
+                            } else {
+                                None
+                            };
+                            view! { <Escalation now/> {choice} }.into_any()
                         }
                         Err(_) => view! { <p class="muted">"On-call is not available."</p> }.into_any(),
                     }
@@ -138,12 +143,14 @@ fn Escalation(now: ServiceOnCall) -> impl IntoView {
 
 /// A select of every policy and Save: `PUT /services/{slug}/escalation-policy`.
 #[component]
-fn PolicyChoice(path: String, current: Option<String>, refresh: RwSignal<u32>) -> impl IntoView {
-    let policies = Resource::new(
-        || (),
-        |_| client::get::<Vec<EscalationPolicy>>("/escalation-policies".into()),
-    );
-    let chosen = RwSignal::new(current.unwrap_or_default());
+fn PolicyChoice(
+    path: String,
+    current: Option<String>,
+    policies: Vec<EscalationPolicy>,
+    refresh: RwSignal<u32>,
+) -> impl IntoView {
+    let current = current.unwrap_or_default();
+    let chosen = RwSignal::new(current.clone());
     let error = RwSignal::new(None::<ApiError>);
     let pending = RwSignal::new(false);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -170,22 +177,14 @@ fn PolicyChoice(path: String, current: Option<String>, refresh: RwSignal<u32>) -
         <form class="form inline-form" id="escalation-form" on:submit=on_submit>
             <div class="field">
                 <label for="escalation-select">"Escalation policy of this service"</label>
-                <Suspense fallback=|| view! { <Loading label="Loading policies…"/> }>
-                    {move || Suspend::new(async move {
-                        let list = policies.await.unwrap_or_default();
-                        let current = chosen.get_untracked();
-                        view! {
-                            <select id="escalation-select" name="policy"
-                                on:change=move |ev| chosen.set(event_target_value(&ev))>
-                                <option value="" selected=current.is_empty()>"None"</option>
-                                {list.into_iter().map(|p| {
-                                    let label = format!("{} ({})", p.name, p.team);
-                                    view! { <option value=p.slug.clone() selected=p.slug == current>{label}</option> }
-                                }).collect_view()}
-                            </select>
-                        }
-                    })}
-                </Suspense>
+                <select id="escalation-select" name="policy"
+                    on:change=move |ev| chosen.set(event_target_value(&ev))>
+                    <option value="" selected=current.is_empty()>"None"</option>
+                    {policies.into_iter().map(|p| {
+                        let label = format!("{} ({})", p.name, p.team);
+                        view! { <option value=p.slug.clone() selected=p.slug == current>{label}</option> }
+                    }).collect_view()}
+                </select>
             </div>
             <button type="submit" class="button" id="escalation-save" disabled=move || pending.get()>
                 {move || if pending.get() { "Saving…" } else { "Save" }}
