@@ -1,6 +1,7 @@
 # Steward — the two commands: `make run` and `make test` (plus `make bench`).
 # Both install what is missing on a fresh Debian machine: the wasm target, cargo-leptos,
-# wasm-bindgen, npm packages, chromium (tests only).
+# wasm-bindgen, npm packages, python's icalendar (the feed tests parse with it), chromium
+# (tests only).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -30,6 +31,7 @@ tools:
 	@wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)" || \
 		$(TOOL_INSTALL_ENV) cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
 	@[ -x node_modules/.bin/wasm-opt ] && [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
+	@python3 -c "import icalendar" 2>/dev/null || pip install --quiet icalendar==7.3.2
 
 build-release:
 	LEPTOS_SITE_ROOT=$(RELEASE_SITE) cargo leptos build --release

@@ -361,8 +361,10 @@ fn bootstrap_token(binary: &str, db: &std::path::Path) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-/// One schedule per team (a weekly primary and a daily business-hours layer), then "on call
-/// now" for every service, each request walking the service's owners' schedules.
+/// One schedule and one escalation policy per team (a weekly primary and a daily
+/// business-hours layer; the policy pages the schedule, then the team's first person), every
+/// service pointing to its primary owner's policy; then "on call now" for every service, each
+/// request walking the service's policy and its owners' schedules.
 async fn on_call_now(client: &reqwest::Client, base: &str) {
     for t in 0..TEAMS {
         let people: Vec<String> = (0..PEOPLE)
@@ -387,7 +389,46 @@ async fn on_call_now(client: &reqwest::Client, base: &str) {
             .await
             .expect("schedule");
         assert!(r.status().is_success(), "schedule: {}", r.status());
+        let policy = serde_json::json!({
+            "slug": format!("team-{t}-escalation"), "name": format!("Team {t} escalation"),
+            "team": format!("team-{t}"), "repeats": 2,
+            "levels": [
+                {"delayMinutes": 0, "targets": [{"schedule": format!("team-{t}-oncall")}]},
+                {"delayMinutes": 15, "targets": [{"person": people[0]}]}
+            ]
+        });
+        let r = client
+            .post(format!("{base}/api/v1/escalation-policies"))
+            .json(&policy)
+            .send()
+            .await
+            .expect("policy");
+        assert!(r.status().is_success(), "policy: {}", r.status());
     }
+    let start = Instant::now();
+    let mut workers = Vec::new();
+    for worker in 0..CONCURRENCY {
+        let (client, base) = (client.clone(), base.to_string());
+        workers.push(tokio::spawn(async move {
+            for s in (worker..SERVICES).step_by(CONCURRENCY) {
+                let body = serde_json::json!({"policy": format!("team-{}-escalation", s % TEAMS)});
+                let r = client
+                    .put(format!("{base}/api/v1/services/svc-{s}/escalation-policy"))
+                    .json(&body)
+                    .send()
+                    .await
+                    .expect("point");
+                assert!(r.status().is_success(), "point: {}", r.status());
+            }
+        }));
+    }
+    for w in workers {
+        w.await.expect("worker");
+    }
+    println!(
+        "pointed {SERVICES} services to escalation policies: {:.2} s",
+        start.elapsed().as_secs_f64()
+    );
     let urls: Vec<String> = (0..SERVICES)
         .map(|s| format!("{base}/api/v1/services/svc-{s}/oncall"))
         .collect();

@@ -1,10 +1,11 @@
-//! Secrets: password hashing (argon2id, off the async executor) and API tokens (random,
-//! shown once, stored only as a SHA-256 hash and compared in constant time by the database
-//! lookup of that hash).
+//! Secrets: password hashing (argon2id, off the async executor), API tokens and calendar feed
+//! secrets (random, shown once, stored only as a SHA-256 hash and compared in constant time
+//! by the database lookup of that hash).
 
 use anyhow::Context;
 use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+    rand_core::{OsRng, RngCore},
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
 use argon2::Argon2;
 use sha2::{Digest, Sha256};
@@ -59,6 +60,30 @@ pub fn generate_token() -> String {
     )
 }
 
+/// A new calendar feed secret: `stwcal_` and 32 random bytes, base64url without padding. It
+/// travels in a URL path, hence the URL-safe alphabet.
+pub fn generate_feed_secret() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    format!("stwcal_{}", base64url(&bytes))
+}
+
+/// RFC 4648 §5 base64url without padding (small enough not to need a crate).
+fn base64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+        }
+    }
+    out
+}
+
 /// What is stored for a token: its SHA-256, hex. Tokens carry enough entropy that a fast
 /// hash is safe, and it lets the lookup be an indexed equality on the hash.
 pub fn token_hash(token: &str) -> String {
@@ -91,5 +116,28 @@ mod tests {
         assert_eq!(token_hash(&a).len(), 64);
         assert_ne!(token_hash(&a), a);
         assert_eq!(generate_password().len(), 24);
+    }
+
+    #[test]
+    fn feed_secrets_are_url_safe_and_random() {
+        let a = generate_feed_secret();
+        assert!(a.starts_with("stwcal_") && a.len() == 7 + 43, "{a}");
+        assert!(a[7..]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        assert_ne!(a, generate_feed_secret());
+        // RFC 4648 test vectors, base64url without padding.
+        for (input, encoded) in [
+            ("", ""),
+            ("f", "Zg"),
+            ("fo", "Zm8"),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg"),
+            ("fooba", "Zm9vYmE"),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64url(input.as_bytes()), encoded);
+        }
+        assert_eq!(base64url(&[0xfb, 0xff, 0xbf]), "-_-_");
     }
 }

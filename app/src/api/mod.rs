@@ -3,6 +3,7 @@
 //! browser). Field names are camelCase on the wire, as in Backstage.
 
 pub mod client;
+pub mod feeds;
 pub mod oncall;
 
 use serde::{Deserialize, Serialize};

@@ -8,5 +8,6 @@ pub mod history;
 pub mod layout;
 pub mod pagination;
 pub mod status;
+pub mod subscribe;
 pub mod timeline;
 pub mod window;

@@ -1,5 +1,6 @@
-//! `/account`: who you are, your password and your API tokens.
+//! `/account`: who you are, your password, your API tokens and your calendar feeds.
 
+use crate::api::feeds::Feed;
 use crate::api::{client, CreatedToken, Me, PasswordChange, TokenInfo, TokenInput};
 use crate::components::form::{form_value, ErrorSummary, Field, FormErrors};
 use crate::components::status::{ApiErrorView, Loading};
@@ -25,6 +26,7 @@ pub fn AccountPage() -> impl IntoView {
                         </dl>
                         <PasswordForm/>
                         <Tokens/>
+                        <CalendarFeeds/>
                     }.into_any(),
                     Err(error) => view! { <ApiErrorView error/> }.into_any(),
                 }
@@ -192,6 +194,80 @@ fn Tokens() -> impl IntoView {
                                                         None => view! {
                                                             <button type="button" class="button button-danger"
                                                                 aria-label=format!("Revoke {}", t.name)
+                                                                on:click=move |_| revoke(id)>"Revoke"</button>
+                                                        }.into_any(),
+                                                    }}</td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }.into_any(),
+                        Err(error) => view! { <ApiErrorView error/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// The calendar feeds you made, to revoke those you no longer use (their addresses were shown
+/// once, when made on a schedule's or a person's page).
+#[component]
+fn CalendarFeeds() -> impl IntoView {
+    let version = RwSignal::new(0u32);
+    let feeds = Resource::new(
+        move || version.get(),
+        |_| client::get::<Vec<Feed>>("/feeds".into()),
+    );
+    let error = RwSignal::new(None);
+    let revoke = move |id: i64| {
+        let request = client::delete(format!("/feeds/{id}"));
+        spawn_local(async move {
+            match request.await {
+                Ok(()) => version.update(|v| *v += 1),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <section aria-labelledby="feeds-title">
+            <h2 id="feeds-title">"Calendar feeds"</h2>
+            <p class="muted">"Subscribe to a schedule or a person from their page (“Subscribe (iCal)”). \
+                Whoever has a feed's address can read it, so revoke those you no longer use."</p>
+            {move || error.get().map(|error| view! { <ApiErrorView error/> })}
+            <Suspense fallback=|| view! { <Loading/> }>
+                {move || Suspend::new(async move {
+                    match feeds.await {
+                        Ok(list) if list.is_empty() => view! { <p class="empty-state">"No calendar feeds yet."</p> }.into_any(),
+                        Ok(list) => view! {
+                            <div class="table-wrap">
+                                <table class="data-table" id="feeds">
+                                    <thead><tr>
+                                        <th scope="col">"Calendar"</th><th scope="col">"Of"</th>
+                                        <th scope="col">"Created"</th>
+                                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                                    </tr></thead>
+                                    <tbody>
+                                        {list.into_iter().map(|f| {
+                                            let id = f.id;
+                                            let of = match (&f.schedule, &f.person) {
+                                                (Some(s), _) => view! { <a href=format!("/schedules/{s}")>{format!("schedule {s}")}</a> }.into_any(),
+                                                (None, Some(p)) => view! { <a href=format!("/people/{p}")>{format!("person {p}")}</a> }.into_any(),
+                                                (None, None) => view! { <span class="muted">"—"</span> }.into_any(),
+                                            };
+                                            let day = |d: &str| d.get(..10).unwrap_or(d).to_string();
+                                            view! {
+                                                <tr>
+                                                    <td>{f.name.clone()}</td>
+                                                    <td>{of}</td>
+                                                    <td>{day(f.created_at.as_str())}</td>
+                                                    <td>{match f.revoked_at.as_deref() {
+                                                        Some(d) => view! { <span class="muted">{format!("revoked {}", day(d))}</span> }.into_any(),
+                                                        None => view! {
+                                                            <button type="button" class="button button-danger"
+                                                                aria-label=format!("Revoke the feed {}", f.name)
                                                                 on:click=move |_| revoke(id)>"Revoke"</button>
                                                         }.into_any(),
                                                     }}</td>

@@ -1,11 +1,12 @@
 //! A person's page: how to reach them, which teams they belong to, their upcoming on-call
-//! shifts and the swap requests they offered or took.
+//! shifts (with a calendar feed of them) and the swap requests they offered or took.
 
 mod shifts;
 pub(crate) mod swaps;
 
 use crate::api::{client, Me, Person};
 use crate::components::status::{ApiErrorView, Loading, NotFound};
+use crate::components::subscribe::Subscribe;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -55,6 +56,7 @@ fn PersonView(person: Person) -> impl IntoView {
     // Bumped after an offer or a withdrawal: shifts and swap requests are fetched again.
     let refresh = RwSignal::new(0u32);
     let dash = || view! { <span class="muted">"—"</span> };
+    let feeds = format!("/people/{}/feeds", urlencoding::encode(&handle));
     view! {
         <Title text=name.clone()/>
         <nav class="breadcrumbs" aria-label="Breadcrumb">
@@ -88,6 +90,7 @@ fn PersonView(person: Person) -> impl IntoView {
                 }}
             </dd>
         </dl>
+        <Subscribe api_path=feeds what="their on-call shifts on every schedule"/>
         <section id="teams" aria-labelledby="teams-title">
             <h2 id="teams-title">"Teams"</h2>
             {if teams.is_empty() {

@@ -8,6 +8,7 @@ mod swaps;
 use crate::api::client;
 use crate::api::oncall::{LayerSpec, Schedule, Timeline};
 use crate::components::status::{ApiErrorView, Loading, NotFound};
+use crate::components::subscribe::Subscribe;
 use crate::components::timeline::{GapSummary, OnCallNow, TimelineView};
 use crate::components::window::{add_days, is_day, today};
 use crate::pages::schedule_form::text::{format_participants, format_restrictions};
@@ -190,6 +191,7 @@ fn ScheduleView(schedule: Schedule) -> impl IntoView {
             </dd>
         </dl>
         <OnCallNow path=format!("/teams/{}/oncall", urlencoding::encode(&schedule.team))/>
+        <Subscribe api_path=format!("{path}/feeds") what="this schedule"/>
         <section id="calendar" aria-labelledby="calendar-title">
             <h2 id="calendar-title">"Calendar"</h2>
             {nav}

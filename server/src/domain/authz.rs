@@ -62,6 +62,10 @@ pub enum Action<'a> {
     /// Replace a person; people may edit their own record. (Adding and removing people is
     /// `Administer`.)
     WritePerson { handle: &'a str },
+    /// Create or revoke one's own calendar feed. A feed shows only what its account may read
+    /// anyway, so every signed-in account may (viewers included); whose feed it is, is the
+    /// store's business (someone else's is not found, except by admins).
+    CalendarFeed,
     /// Create, change or delete a team's on-call schedules, overrides and escalation
     /// policies.
     WriteOnCall { team: &'a str },
@@ -84,6 +88,9 @@ pub fn authorize(principal: Option<&Principal>, action: &Action<'_>) -> Result<(
     if let Some((_, Scope::Read)) = p.token {
         return Err(Denied::Forbidden("this API token may only read".into()));
     }
+    if *action == Action::CalendarFeed {
+        return Ok(());
+    }
     match p.role {
         Role::Admin => return Ok(()),
         Role::Viewer => return Err(Denied::Forbidden("viewers may not change anything".into())),
@@ -91,6 +98,7 @@ pub fn authorize(principal: Option<&Principal>, action: &Action<'_>) -> Result<(
     }
     let member_of = |team: &str| p.teams.contains(team);
     match action {
+        Action::CalendarFeed => Ok(()),
         Action::WriteService { owners } => {
             if owners.iter().any(|o| member_of(o)) {
                 Ok(())
@@ -193,5 +201,21 @@ mod tests {
         assert!(!ok(Action::Administer));
         assert_eq!(Role::parse("member"), Some(Role::Member));
         assert_eq!(Role::parse(Role::Admin.as_str()), Some(Role::Admin));
+    }
+
+    #[test]
+    fn every_signed_in_account_may_subscribe_but_not_with_a_read_token() {
+        let feed = Action::CalendarFeed;
+        assert_eq!(authorize(None, &feed), Err(Denied::Unauthenticated));
+        for role in [Role::Viewer, Role::Member, Role::Admin] {
+            assert!(authorize(Some(&principal(role, &[], None)), &feed).is_ok());
+            let write = principal(role, &[], Some(Scope::Write));
+            assert!(authorize(Some(&write), &feed).is_ok());
+            let read = principal(role, &[], Some(Scope::Read));
+            assert!(matches!(
+                authorize(Some(&read), &feed),
+                Err(Denied::Forbidden(_))
+            ));
+        }
     }
 }

@@ -95,6 +95,7 @@ fn is_page(path: &str) -> bool {
     !path.starts_with("/api/")
         && !path.starts_with("/pkg/")
         && !path.starts_with("/auth/")
+        && !path.starts_with("/ical/")
         && !matches!(path, "/healthz" | "/readyz" | "/metrics" | "/sign-in")
         && !last.contains('.')
 }
@@ -343,6 +344,11 @@ mod tests {
         assert!(!is_page("/favicon.ico"));
         assert!(!is_page("/healthz"));
         assert!(!is_page("/auth/github/start"));
+        assert!(!is_page("/ical/stwcal_x.ics"));
+        assert!(
+            !is_page("/ical/stwcal_x"),
+            "calendar apps get a 404, not a sign-in page"
+        );
         assert!(public_api(&Method::POST, "/api/v1/session"));
         assert!(!public_api(&Method::GET, "/api/v1/session"));
         assert!(!public_api(&Method::GET, "/api/v1/services"));

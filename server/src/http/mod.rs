@@ -7,6 +7,7 @@ pub mod error;
 mod extract;
 mod github;
 mod health;
+mod ical;
 pub mod metrics;
 
 use crate::error::Error;
@@ -92,6 +93,7 @@ pub fn app(state: AppState, leptos_options: LeptosOptions) -> Router {
         )));
     let authenticate = axum::middleware::from_fn_with_state(state.clone(), auth::authenticate);
     let github = github::routes(state.clone());
+    let ical = ical::routes(state.clone());
     let (api, openapi) = api_router(state);
     let _ = OPENAPI_JSON.set(openapi.to_pretty_json().unwrap_or_default());
     let in_process = InProcessApi(api.clone());
@@ -109,6 +111,7 @@ pub fn app(state: AppState, leptos_options: LeptosOptions) -> Router {
         .fallback(leptos_axum::file_and_error_handler(steward_app::shell))
         .with_state(leptos_options);
     api.merge(github)
+        .merge(ical)
         .merge(site)
         .layer(authenticate)
         .layer(sessions)
@@ -128,7 +131,7 @@ pub fn app(state: AppState, leptos_options: LeptosOptions) -> Router {
                     tracing::info_span!(
                         "request",
                         method = %request.method(),
-                        path = %request.uri().path(),
+                        path = %ical::redact(request.uri().path()),
                         request_id = %request_id,
                     )
                 })

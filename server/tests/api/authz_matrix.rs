@@ -1,7 +1,7 @@
 //! The authorization matrix: every mutating route of the OpenAPI document × seven callers,
 //! with the exact status of each cell. A refused request must leave the catalog, the tokens,
-//! the sessions and the audit log as they were. A mutating route that is documented but has
-//! no row here fails the test.
+//! the sessions, the calendar feeds and the audit log as they were. A mutating route that is
+//! documented but has no row here fails the test.
 
 use crate::both;
 use crate::helpers::{browser, client, make_token, service, Reply, TestApp};
@@ -64,6 +64,18 @@ const MATRIX: &[(&str, [u16; 7])] = &[
     (
         "PATCH /api/v1/accounts/{handle}",
         [401, 403, 403, 403, 200, 403, 403],
+    ),
+    (
+        "POST /api/v1/schedules/{slug}/feeds",
+        [401, 201, 201, 201, 201, 403, 201],
+    ),
+    (
+        "POST /api/v1/people/{handle}/feeds",
+        [401, 201, 201, 201, 201, 403, 201],
+    ),
+    (
+        "DELETE /api/v1/feeds/{id}",
+        [401, 200, 200, 200, 200, 403, 200],
     ),
     (
         "POST /api/v1/schedules",
@@ -141,6 +153,11 @@ async fn snapshot(app: &TestApp) -> String {
             .await
             .expect("count")
     };
+    let feeds = format!(
+        " feeds={} revoked_feeds={}",
+        count("select count(*) from calendar_feeds").await,
+        count("select count(*) from calendar_feeds where revoked_at is not null").await,
+    );
     format!(
         "audit={} tokens={} revoked={} sessions={} accounts={} members={} inactive={} \
          overrides={} swaps={} open={}\n{}\n{}\n{}",
@@ -158,7 +175,7 @@ async fn snapshot(app: &TestApp) -> String {
         // Policies with the services that point to them.
         app.get("/api/v1/escalation-policies").await.text,
         app.get("/api/v1/export").await.text,
-    )
+    ) + &feeds
 }
 
 async fn version(app: &TestApp, path: &str) -> Value {
@@ -247,6 +264,30 @@ async fn request(app: &TestApp, route: &str, caller: &Caller) -> (String, &'stat
             "/api/v1/accounts/matrix-target".into(),
             json_body(json!({"role": "member", "active": false})),
         ),
+        "POST /api/v1/schedules/{slug}/feeds" => (
+            "/api/v1/schedules/payments-oncall/feeds".into(),
+            json_body(json!(null)),
+        ),
+        "POST /api/v1/people/{handle}/feeds" => {
+            ("/api/v1/people/ada/feeds".into(), json_body(json!(null)))
+        }
+        "DELETE /api/v1/feeds/{id}" => {
+            // A feed of the caller's own (or of ada's, for callers without an account).
+            let id: i64 = sqlx::query_scalar(
+                "insert into calendar_feeds (token_hash, schedule_id, account_id, created_at) \
+                 values ($1, (select id from schedules where slug = 'payments-oncall'), \
+                 (select id from accounts where handle = $2), '2026-03-01T00:00:00Z') \
+                 returning id",
+            )
+            .bind(steward_server::auth::token_hash(
+                &steward_server::auth::generate_feed_secret(),
+            ))
+            .bind(caller.handle.unwrap_or("ada"))
+            .fetch_one(&app.store.pool)
+            .await
+            .expect("feed");
+            (format!("/api/v1/feeds/{id}"), json_body(json!(null)))
+        }
         "POST /api/v1/schedules" => (
             "/api/v1/schedules".into(),
             json_body(on_call_schedule("matrix-oncall")),
@@ -385,6 +426,14 @@ async fn restore(app: &TestApp, route: &str, caller: &Caller) {
                 .execute(&app.store.pool)
                 .await
                 .expect("restore overrides");
+        }
+        "POST /api/v1/schedules/{slug}/feeds"
+        | "POST /api/v1/people/{handle}/feeds"
+        | "DELETE /api/v1/feeds/{id}" => {
+            sqlx::query("delete from calendar_feeds")
+                .execute(&app.store.pool)
+                .await
+                .expect("restore feeds");
         }
         "POST /api/v1/accounts" => {
             sqlx::query("delete from accounts where handle = 'matrix-account'")

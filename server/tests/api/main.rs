@@ -6,6 +6,7 @@ mod authz_matrix;
 mod catalog;
 mod cli;
 mod escalation;
+mod feeds;
 mod github;
 mod health;
 mod helpers;

@@ -4,6 +4,7 @@ mod accounts;
 mod audit;
 mod catalog;
 mod escalation;
+mod feeds;
 mod oncall;
 mod people;
 mod services;
@@ -24,6 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(session::router())
         .merge(tokens::router())
         .merge(accounts::router())
+        .merge(feeds::router())
         .merge(oncall::router())
         .merge(escalation::router())
 }

@@ -34,6 +34,35 @@ pub fn parse_instant(field: &str, text: &str) -> Result<DateTime<Utc>> {
         .ok_or_else(|| Error::invalid(field, "out of range"))
 }
 
+/// Parses `[start, end)` of an override or a swap (`what`: "an override"): it must end after it
+/// starts and span at most [`super::MAX_WINDOW_DAYS`].
+pub fn interval(what: &str, start: &str, end: &str) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
+    let start = parse_instant("start", start)?;
+    let end = parse_instant("end", end)?;
+    if end <= start {
+        return Err(Error::invalid(
+            "end",
+            format!("{what} must end after it starts"),
+        ));
+    }
+    if end - start > chrono::Duration::days(super::MAX_WINDOW_DAYS) {
+        return Err(Error::invalid(
+            "end",
+            format!("{what} spans at most {} days", super::MAX_WINDOW_DAYS),
+        ));
+    }
+    Ok((start, end))
+}
+
+/// A note as stored: trimmed, absent when blank, at most 500 characters.
+pub fn note(text: Option<&str>) -> Result<Option<&str>> {
+    let note = text.map(str::trim).filter(|n| !n.is_empty());
+    if note.is_some_and(|n| n.chars().count() > 500) {
+        return Err(Error::invalid("note", "at most 500 characters"));
+    }
+    Ok(note)
+}
+
 pub fn parse_zone(field: &str, text: &str) -> Result<Tz> {
     text.parse::<Tz>().map_err(|_| {
         Error::invalid(

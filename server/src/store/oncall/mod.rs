@@ -2,12 +2,21 @@
 //! call. Layers are stored as JSON on the schedule row (a schedule is edited as a whole, with
 //! optimistic locking); overrides are rows, because they are added and removed one by one.
 
+// Calendar feeds: the URLs and what they show.
+mod calendar;
+mod feeds;
+
 pub mod convert;
 pub mod escalation;
 mod overrides;
 mod shifts;
 mod swaps;
 
+pub use calendar::{
+    feed_window, person_calendar, schedule_calendar, FeedCalendar, Stretch, FEED_AHEAD_DAYS,
+    FEED_BEYOND_DAYS, FEED_PAST_DAYS,
+};
+pub use feeds::{create_feed, feed_by_secret, list_feeds, revoke_feed, Subject, Target};
 pub use overrides::{add_override, delete_override, list_overrides};
 pub use shifts::shifts;
 pub use swaps::{get_swap, list_swaps, offer, take, withdraw};

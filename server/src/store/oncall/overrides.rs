@@ -1,14 +1,14 @@
 //! Overrides: someone covers an interval of a schedule above all its layers. A later override
 //! wins over an earlier one where they overlap (they are applied in id order).
 
-use super::convert::{instant, parse_instant};
+use super::convert::{instant, interval, note, parse_instant};
 use super::find;
 use crate::domain::authz::Action;
 use crate::domain::oncall as model;
 use crate::error::{Error, Result};
 use crate::store::audit::{self, Actor};
 use crate::store::{now, Arg, Sql, Store};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 use steward_app::api::oncall::{Override, OverrideInput};
@@ -93,28 +93,8 @@ pub async fn add_override(
     actor.authorize(&Action::WriteOnCall {
         team: &schedule.team,
     })?;
-    let start = parse_instant("start", &input.start)?;
-    let end = parse_instant("end", &input.end)?;
-    if end <= start {
-        return Err(Error::invalid(
-            "end",
-            "an override must end after it starts",
-        ));
-    }
-    if end - start > Duration::days(super::MAX_WINDOW_DAYS) {
-        return Err(Error::invalid(
-            "end",
-            format!("an override lasts at most {} days", super::MAX_WINDOW_DAYS),
-        ));
-    }
-    let note = input
-        .note
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty());
-    if note.is_some_and(|n| n.chars().count() > 500) {
-        return Err(Error::invalid("note", "at most 500 characters"));
-    }
+    let (start, end) = interval("an override", &input.start, &input.end)?;
+    let note = note(input.note.as_deref())?;
     let person = crate::store::people::id_by_handle(&mut tx, input.person.trim())
         .await?
         .ok_or_else(|| {

@@ -59,7 +59,7 @@ pub(crate) fn person_segments(
     out
 }
 
-fn same_source(a: Source, b: Source) -> bool {
+pub(super) fn same_source(a: Source, b: Source) -> bool {
     matches!((a, b), (Source::Layer(_), Source::Layer(_))) || a == b
 }
 

@@ -3,7 +3,7 @@
 //! computed schedule (you can only offer time you are on call for); taking is one
 //! transaction (state, override, audit), so two people cannot take the same offer.
 
-use super::convert::{instant, parse_instant};
+use super::convert::{instant, interval, note, parse_instant};
 use super::shifts::person_segments;
 use super::{load, local_text, Which};
 use crate::domain::authz::Action;
@@ -100,6 +100,17 @@ pub async fn list_swaps(store: &Store, q: &SwapQuery) -> Result<Vec<Swap>> {
         .collect()
 }
 
+fn must_be_open(swap: &Swap) -> Result<()> {
+    if swap.state == "open" {
+        return Ok(());
+    }
+    Err(Error::conflict(
+        "not_open",
+        None,
+        format!("this swap request is {} already", swap.state),
+    ))
+}
+
 /// The caller's own person (the one their account is linked to).
 fn own_person(actor: &Actor) -> Result<String> {
     actor
@@ -128,28 +139,11 @@ pub async fn offer(store: &Store, actor: &Actor, input: &SwapInput) -> Result<Sw
         },
     };
     actor.authorize(&Action::OfferShift { person: &person })?;
-    let start = parse_instant("start", &input.start)?;
-    let end = parse_instant("end", &input.end)?;
-    if end <= start {
-        return Err(Error::invalid("end", "a swap must end after it starts"));
-    }
+    let (start, end) = interval("a swap", &input.start, &input.end)?;
     if end <= Utc::now() {
         return Err(Error::invalid("end", "this interval is over already"));
     }
-    if end - start > Duration::days(super::MAX_WINDOW_DAYS) {
-        return Err(Error::invalid(
-            "end",
-            format!("a swap spans at most {} days", super::MAX_WINDOW_DAYS),
-        ));
-    }
-    let note = input
-        .note
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty());
-    if note.is_some_and(|n| n.chars().count() > 500) {
-        return Err(Error::invalid("note", "at most 500 characters"));
-    }
+    let note = note(input.note.as_deref())?;
     let mut tx = store.begin().await?;
     let person_id = crate::store::people::id_by_handle(&mut tx, &person)
         .await?
@@ -212,13 +206,7 @@ pub async fn take(store: &Store, actor: &Actor, id: i64) -> Result<Swap> {
     let before = fetch(&mut tx, id).await?;
     actor.authorize(&Action::WriteOnCall { team: &before.team })?;
     let taker = own_person(actor)?;
-    if before.state != "open" {
-        return Err(Error::conflict(
-            "not_open",
-            None,
-            format!("this swap request is {} already", before.state),
-        ));
-    }
+    must_be_open(&before)?;
     if taker == before.offered_by {
         return Err(Error::conflict(
             "own_offer",
@@ -300,13 +288,7 @@ pub async fn withdraw(store: &Store, actor: &Actor, id: i64) -> Result<Swap> {
     {
         actor.authorize(&Action::WriteOnCall { team: &before.team })?;
     }
-    if before.state != "open" {
-        return Err(Error::conflict(
-            "not_open",
-            None,
-            format!("this swap request is {} already", before.state),
-        ));
-    }
+    must_be_open(&before)?;
     sqlx::query("update swap_requests set state = 'withdrawn', updated_at = $1 where id = $2")
         .bind(now())
         .bind(id)
