@@ -511,3 +511,149 @@ e2e('a schedule is created with a live preview, an override is dragged on the ti
   await onTeam.waitFor();
   assert.equal(await onTeam.getAttribute('data-person'), 'vreddy');
 });
+
+// ---------------------------------------------------------------------------------------------
+// Escalation policies and swap requests: members of payments in a browser of their own, signed
+// in as whoever acts (signing in again replaces the session cookie).
+
+let oncallBrowser;
+
+before(async () => {
+  oncallBrowser = await launchBrowser();
+});
+
+after(async () => {
+  await oncallBrowser?.close();
+});
+
+/** POST/PUT/… /api/v1{path} with a JSON body, as JSON with the status. */
+async function apiSend(method, path, body, { cookie = adminCookie } = {}) {
+  const res = await fetch(`${server.url}/api/v1${path}`, {
+    method,
+    headers: { cookie, 'content-type': 'application/json' },
+    body: JSON.stringify(body ?? {}),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+/** A payments schedule in UTC on which `person` is on call all the time (a rota of one). */
+async function rotaOfOne(slug, person) {
+  const started = new Date(Date.now() - 14 * 86_400_000).toISOString().slice(0, 10);
+  const { status, body } = await apiSend('POST', '/schedules', {
+    slug,
+    name: `Rota ${slug}`,
+    team: 'payments',
+    timeZone: 'UTC',
+    layers: [{ name: 'Primary', start: `${started}T09:00`, turn: { unit: 'weeks', length: 1 }, participants: [person] }],
+  });
+  assert.equal(status, 201, `POST /schedules ${slug}: ${JSON.stringify(body)}`);
+}
+
+e2e(
+  'a member builds an escalation policy in the form, points a service to it and sees whom a page reaches',
+  async (page) => {
+    await rotaOfOne('payments-escalation', 'vreddy');
+    await signInContext(oncallBrowser.context, server, 'ekim');
+    await open(page, '/escalation-policies/new?team=payments');
+    const form = page.locator('#policy-form');
+    assert.equal(await form.locator('#policy-team').inputValue(), 'payments', 'the team is preselected');
+    await form.locator('#policy-slug').fill('payments-e2e');
+    await form.locator('#policy-name').fill('Payments (browser test)');
+    await form.locator('#level-0-target-0').selectOption('payments-escalation');
+    await form.locator('#add-level').click();
+    // Later levels wait at least a minute: the API's message lands next to the delay.
+    await form.locator('#level-1-delay').fill('0');
+    await form.locator('#level-1-target-0-kind').selectOption('person');
+    await form.locator('#level-1-target-0').fill('jcohen');
+    await form.locator('#policy-repeats').fill('2');
+    await form.locator('#save-policy').click();
+    const delayError = page.locator('#level-1-delay-error');
+    await delayError.waitFor();
+    assert.match(await delayError.textContent(), /1–1440 minutes/);
+    assert.equal((await api('/escalation-policies/payments-e2e')).status, 404, 'a refused save stores nothing');
+
+    await form.locator('#level-1-delay').fill('15');
+    await form.locator('#save-policy').click();
+    await page.waitForURL((url) => url.pathname === '/escalation-policies/payments-e2e');
+    await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
+    assert.match(await page.locator('#policy-levels').textContent(), /payments-escalation.*jcohen/s);
+
+    // On the service page the member chooses the policy and sees whom a page reaches now.
+    await open(page, '/services/payments-api');
+    await page.locator('#escalation-select').selectOption('payments-e2e');
+    await page.locator('#escalation-save').click();
+    const first = page.locator('#responders li[data-level="1"]');
+    await first.waitFor();
+    assert.equal(await first.getAttribute('data-person'), 'vreddy');
+    assert.match(await first.textContent(), /Level 1 · now/);
+    const second = page.locator('#responders li[data-level="2"]');
+    assert.equal(await second.getAttribute('data-person'), 'jcohen');
+    assert.match(await second.textContent(), /after 15 min/);
+    assert.match(await page.locator('#escalation-repeats').textContent(), /repeats 2 times/);
+    await page.locator('#on-call-now li[data-schedule="payments-escalation"][data-person="vreddy"]').waitFor();
+    assert.equal((await api('/services/payments-api/oncall')).body.policy, 'payments-e2e');
+
+    // In use: the policy cannot be deleted, and the page says why.
+    await open(page, '/escalation-policies/payments-e2e');
+    page.once('dialog', (d) => d.accept());
+    await page.locator('#delete-policy').click();
+    await page.locator('.page-header .alert-error').waitFor();
+    assert.equal((await api('/escalation-policies/payments-e2e')).status, 200);
+  },
+  { context: () => oncallBrowser.context },
+);
+
+e2e(
+  'a shift offered on a person page is taken on the schedule page and shows as given',
+  async (page) => {
+    await rotaOfOne('payments-swaps', 'smoreau');
+    const context = oncallBrowser.context;
+    await signInContext(context, server, 'smoreau');
+    await open(page, '/people/smoreau');
+    const shift = page.locator('#shifts li[data-schedule="payments-swaps"][data-source="layer"]').first();
+    await shift.locator('.offer-shift').click();
+    const form = page.locator('#swap-form');
+    await form.waitFor();
+    // Tomorrow 10:00–14:00 on smoreau's clock (the form starts with the whole shift).
+    const prefilled = await form.locator('#swap-start').inputValue();
+    assert.match(prefilled, /^\d{4}-\d\d-\d\dT\d\d:\d\d$/);
+    const day = new Date(Date.parse(`${prefilled.slice(0, 10)}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+    await form.locator('#swap-start').fill(`${day}T10:00`);
+    await form.locator('#swap-end').fill(`${day}T14:00`);
+    await form.locator('#swap-note').fill('dentist');
+    await form.locator('#offer-swap').click();
+    await page.locator('#swap-offered').waitFor();
+    const offered = page.locator('#swaps li[data-state="open"]');
+    await offered.waitFor();
+    await offered.locator('.withdraw-swap').waitFor();
+    // The times typed on smoreau's clock reached the API as the same instants in UTC.
+    const [first] = (await api('/people/smoreau/shifts')).body;
+    const offset = Date.parse(`${first.startLocal.replace(' ', 'T')}:00Z`) - Date.parse(`${first.start.slice(0, 16)}:00Z`);
+    const [swap] = (await api('/swaps?person=smoreau&state=open')).body;
+    assert.equal(Date.parse(swap.start), Date.parse(`${day}T10:00:00Z`) - offset, `swap starts ${swap.start}`);
+    assert.equal(Date.parse(swap.end) - Date.parse(swap.start), 4 * 3_600_000);
+
+    // A teammate takes it on the schedule page: the list empties, the calendar gains them.
+    await signInContext(context, server, 'vreddy');
+    await open(page, '/schedules/payments-swaps');
+    await page.locator('#open-swaps li[data-offered-by="smoreau"] .take-swap').click();
+    await page.locator('p#open-swaps').waitFor();
+    await page.locator('#overrides tr[data-person="vreddy"]').waitFor();
+    await page.locator('#timeline [data-row="final"] .seg.override[data-person="vreddy"]').waitFor();
+
+    // The one who offered sees the stretch as given, covered by the taker.
+    await signInContext(context, server, 'smoreau');
+    await open(page, '/people/smoreau');
+    const given = page.locator('#shifts li[data-schedule="payments-swaps"][data-source="given"]');
+    await given.waitFor();
+    assert.match(await given.textContent(), /covered by vreddy/);
+    assert.equal(await given.locator('s').count(), 1, 'a given stretch is struck through');
+    await page.locator('#swaps li[data-state="taken"]').waitFor();
+    await open(page, '/people/vreddy');
+    const took = page.locator('#shifts li[data-schedule="payments-swaps"][data-source="override"]');
+    await took.waitFor();
+    assert.match(await took.textContent(), /swap from smoreau/);
+  },
+  { context: () => oncallBrowser.context },
+);

@@ -15,10 +15,12 @@ use leptos_router::{
 };
 use pages::{
     account::AccountPage, accounts::AccountsPage, audit::AuditPage, catalog::CatalogPage,
-    home::HomePage, not_found::NotFoundPage, people::PeoplePage, person::PersonPage,
-    schedule::SchedulePage, schedule_form::ScheduleFormPage, schedules::SchedulesPage,
-    service::ServicePage, service_form::ServiceFormPage, sign_in::SignInPage, team::TeamPage,
-    team_form::TeamFormPage, team_oncall_health::TeamOncallHealthPage, teams::TeamsPage,
+    escalation_policies::EscalationPoliciesPage, escalation_policy::EscalationPolicyPage,
+    escalation_policy_form::EscalationPolicyFormPage, home::HomePage, not_found::NotFoundPage,
+    people::PeoplePage, person::PersonPage, schedule::SchedulePage,
+    schedule_form::ScheduleFormPage, schedules::SchedulesPage, service::ServicePage,
+    service_form::ServiceFormPage, sign_in::SignInPage, team::TeamPage, team_form::TeamFormPage,
+    team_oncall_health::TeamOncallHealthPage, teams::TeamsPage,
 };
 
 /// The HTML document the server streams; `App` is the part that hydrates.
@@ -81,6 +83,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/schedules/new") view=ScheduleFormPage/>
                     <Route path=path!("/schedules/:slug/edit") view=ScheduleFormPage/>
                     <Route path=path!("/schedules/:slug") view=SchedulePage/>
+                    <Route path=path!("/escalation-policies") view=EscalationPoliciesPage/>
+                    <Route path=path!("/escalation-policies/new") view=EscalationPolicyFormPage/>
+                    <Route path=path!("/escalation-policies/:slug/edit") view=EscalationPolicyFormPage/>
+                    <Route path=path!("/escalation-policies/:slug") view=EscalationPolicyPage/>
                     <Route path=path!("/people") view=PeoplePage/>
                     <Route path=path!("/people/:handle") view=PersonPage/>
                 </Routes>

@@ -1,6 +1,8 @@
 //! Views shared by several pages, so that a badge or an error looks the same everywhere.
 
+pub mod access;
 pub mod badges;
+pub mod clock;
 pub mod form;
 pub mod history;
 pub mod layout;

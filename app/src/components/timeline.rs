@@ -237,6 +237,25 @@ fn track_width(_: &leptos::ev::MouseEvent) -> Option<f64> {
     None
 }
 
+/// One schedule's "who is on call now": the schedule, the person (or a gap, in red) and until
+/// when on the schedule's clock. Shared by the team, home and service pages.
+#[component]
+pub fn OnCallItem(on_call: OnCall) -> impl IntoView {
+    let o = on_call;
+    view! {
+        <li data-schedule=o.schedule.clone() data-person=o.person.clone().unwrap_or_default()>
+            <a href=format!("/schedules/{}", o.schedule)>{o.schedule_name.clone()}</a>": "
+            {match o.person.clone() {
+                Some(p) => view! {
+                    <a href=format!("/people/{p}") class="who">{o.person_name.clone().unwrap_or_else(|| p.clone())}</a>
+                }.into_any(),
+                None => view! { <strong class="gap-text">"nobody (gap)"</strong> }.into_any(),
+            }}
+            {o.until_local.clone().map(|u| view! { <span class="muted">{format!(" until {u} ({})", o.time_zone)}</span> })}
+        </li>
+    }
+}
+
 /// Who is on call now on the schedules `path` answers for (`/teams/x/oncall`, …).
 #[component]
 pub fn OnCallNow(path: String) -> impl IntoView {
@@ -252,18 +271,7 @@ pub fn OnCallNow(path: String) -> impl IntoView {
                         }.into_any(),
                         Ok(list) => view! {
                             <ul class="on-call-list" id="on-call-now">
-                                {list.into_iter().map(|o| view! {
-                                    <li data-schedule=o.schedule.clone() data-person=o.person.clone().unwrap_or_default()>
-                                        <a href=format!("/schedules/{}", o.schedule)>{o.schedule_name.clone()}</a>": "
-                                        {match o.person.clone() {
-                                            Some(p) => view! {
-                                                <a href=format!("/people/{p}") class="who">{o.person_name.clone().unwrap_or_else(|| p.clone())}</a>
-                                            }.into_any(),
-                                            None => view! { <strong class="gap-text">"nobody (gap)"</strong> }.into_any(),
-                                        }}
-                                        {o.until_local.clone().map(|u| view! { <span class="muted">{format!(" until {u} ({})", o.time_zone)}</span> })}
-                                    </li>
-                                }).collect_view()}
+                                {list.into_iter().map(|on_call| view! { <OnCallItem on_call/> }).collect_view()}
                             </ul>
                         }.into_any(),
                         Err(_) => view! { <p class="muted">"On-call is not available."</p> }.into_any(),

@@ -1,12 +1,17 @@
-//! A person's page: how to reach them, which teams they belong to, and a calendar feed of
-//! their on-call shifts.
+//! A person's page: how to reach them, which teams they belong to, their upcoming on-call
+//! shifts (with a calendar feed of them) and the swap requests they offered or took.
 
-use crate::api::{client, Person};
+mod shifts;
+pub(crate) mod swaps;
+
+use crate::api::{client, Me, Person};
 use crate::components::status::{ApiErrorView, Loading, NotFound};
 use crate::components::subscribe::Subscribe;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
+use shifts::Shifts;
+use swaps::SwapRequests;
 
 #[component]
 pub fn PersonPage() -> impl IntoView {
@@ -46,6 +51,10 @@ fn PersonView(person: Person) -> impl IntoView {
         teams,
         ..
     } = person;
+    // Whether the visitor is this person decides whether shifts can be offered from here.
+    let me = Resource::new(|| (), |_| client::get::<Me>("/session".into()));
+    // Bumped after an offer or a withdrawal: shifts and swap requests are fetched again.
+    let refresh = RwSignal::new(0u32);
     let dash = || view! { <span class="muted">"—"</span> };
     let feeds = format!("/people/{}/feeds", urlencoding::encode(&handle));
     view! {
@@ -63,7 +72,7 @@ fn PersonView(person: Person) -> impl IntoView {
         </div>
         <dl class="details" id="person-details">
             <dt>"Handle"</dt>
-            <dd><code>{handle}</code></dd>
+            <dd><code>{handle.clone()}</code></dd>
             <dt>"Email"</dt>
             <dd>
                 {match email {
@@ -104,5 +113,7 @@ fn PersonView(person: Person) -> impl IntoView {
                 .into_any()
             }}
         </section>
+        <Shifts handle=handle.clone() me refresh/>
+        <SwapRequests handle me refresh/>
     }
 }

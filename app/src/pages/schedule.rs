@@ -3,6 +3,7 @@
 //! from=2026-03-02`), so that a link shows the same calendar to whoever opens it.
 
 mod overrides;
+mod swaps;
 
 use crate::api::client;
 use crate::api::oncall::{LayerSpec, Schedule, Timeline};
@@ -16,6 +17,7 @@ use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use overrides::{OverrideForm, OverrideList};
+use swaps::OpenSwaps;
 
 #[component]
 pub fn SchedulePage() -> impl IntoView {
@@ -115,7 +117,8 @@ fn ScheduleView(schedule: Schedule) -> impl IntoView {
     let today = today();
     let window =
         Memo::new(move |_| query.with(|q| Window::of(q.get("view"), q.get("from"), &today)));
-    // Bumped after an override is added or removed: the calendar and the list are fetched again.
+    // Bumped after an override is added or removed or a swap is taken: the calendar and the
+    // lists are fetched again.
     let refresh = RwSignal::new(0u32);
     let slug = schedule.slug.clone();
     let path = format!("/schedules/{}", urlencoding::encode(&slug));
@@ -215,6 +218,7 @@ fn ScheduleView(schedule: Schedule) -> impl IntoView {
             <OverrideForm path=path.clone() start end refresh/>
             <OverrideList path range refresh/>
         </section>
+        <OpenSwaps slug=slug.clone() team=schedule.team.clone() refresh/>
     }
 }
 

@@ -1,15 +1,18 @@
 //! A service's page: everything an on-call engineer needs first — how critical it is, who owns
-//! it, where its code and dashboards are, and what breaks with it (both dependency directions).
+//! it, who a page reaches now, where its code and dashboards are, and what breaks with it
+//! (both dependency directions).
+
+mod on_call;
 
 use crate::api::{client, Service, ServiceSummary};
 use crate::components::badges::{KindBadge, LifecycleBadge, Tags, TierBadge};
 use crate::components::history::History;
 use crate::components::status::{ApiErrorView, Loading, NotFound};
-use crate::components::timeline::OnCallNow;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
+use on_call::ServiceOnCallView;
 
 #[component]
 pub fn ServicePage() -> impl IntoView {
@@ -68,7 +71,7 @@ fn ServiceList(services: Vec<ServiceSummary>, empty: &'static str) -> impl IntoV
 #[component]
 fn ServiceView(service: Service) -> impl IntoView {
     let history_subject = service.slug.clone();
-    let on_call_path = format!("/services/{}/oncall", urlencoding::encode(&service.slug));
+    let owner_slugs: Vec<String> = service.owners.iter().map(|o| o.slug.clone()).collect();
     let Service {
         slug,
         name,
@@ -153,7 +156,7 @@ fn ServiceView(service: Service) -> impl IntoView {
         </div>
         {cycle}
         {description.map(|d| view! { <p class="description">{d}</p> })}
-        <OnCallNow path=on_call_path/>
+        <ServiceOnCallView slug=slug.clone() owners=owner_slugs/>
         <div class="columns">
             <section id="owners" aria-labelledby="owners-title">
                 <h2 id="owners-title">"Owners"</h2>

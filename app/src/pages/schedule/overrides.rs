@@ -4,6 +4,7 @@
 use crate::api::client::{self, query_string};
 use crate::api::oncall::{Override, OverrideInput};
 use crate::api::{Page, Person};
+use crate::components::clock::utc;
 use crate::components::form::{form_value, optional, top_level, ErrorSummary, Field, FormErrors};
 use crate::components::status::{ApiErrorView, Loading};
 use leptos::prelude::*;
@@ -15,14 +16,6 @@ fn place_field(field: &str) -> Option<String> {
     ["person", "start", "end", "note"]
         .contains(&top)
         .then(|| format!("override-{top}"))
-}
-
-/// `2026-03-08T09:00:00Z` → `2026-03-08 09:00 UTC`.
-fn utc(instant: &str) -> String {
-    format!(
-        "{} UTC",
-        instant.get(..16).unwrap_or(instant).replace('T', " ")
-    )
 }
 
 /// Adds an override to the schedule at `path` (`/schedules/{slug}`). `start` and `end` are
