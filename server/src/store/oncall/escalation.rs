@@ -29,28 +29,19 @@ const SELECT: &str = "select e.id, e.slug, e.name, t.slug as team, e.levels, e.r
      e.version, e.created_at, e.updated_at from escalation_policies e \
      join teams t on t.id = e.team_id";
 
-async fn row_policy(
-    conn: &mut AnyConnection,
-    r: &sqlx::any::AnyRow,
-) -> Result<(i64, EscalationPolicy)> {
-    let id: i64 = r.try_get("id")?;
+/// A policy row without its services (see [`with_services`]).
+fn row_policy(r: &sqlx::any::AnyRow) -> Result<(i64, EscalationPolicy)> {
     let levels: String = r.try_get("levels")?;
     let repeats: i64 = r.try_get("repeats")?;
-    let services = sqlx::query_scalar(
-        "select slug from services where escalation_policy_id = $1 order by slug",
-    )
-    .bind(id)
-    .fetch_all(conn)
-    .await?;
     Ok((
-        id,
+        r.try_get("id")?,
         EscalationPolicy {
             slug: r.try_get("slug")?,
             name: r.try_get("name")?,
             team: r.try_get("team")?,
             levels: serde_json::from_str(&levels).map_err(|e| Error::Internal(e.into()))?,
             repeats: u32::try_from(repeats).unwrap_or(0),
-            services,
+            services: Vec::new(),
             version: r.try_get("version")?,
             created_at: r.try_get("created_at")?,
             updated_at: r.try_get("updated_at")?,
@@ -58,13 +49,33 @@ async fn row_policy(
     ))
 }
 
-async fn find(conn: &mut AnyConnection, slug: &str) -> Result<(i64, EscalationPolicy)> {
+/// Fills in the services that point to policy `id`.
+async fn with_services(
+    conn: &mut AnyConnection,
+    (id, mut policy): (i64, EscalationPolicy),
+) -> Result<(i64, EscalationPolicy)> {
+    policy.services = sqlx::query_scalar(
+        "select slug from services where escalation_policy_id = $1 order by slug",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await?;
+    Ok((id, policy))
+}
+
+/// Policy `slug` without its services.
+async fn find_bare(conn: &mut AnyConnection, slug: &str) -> Result<(i64, EscalationPolicy)> {
     let row = sqlx::query(&format!("{SELECT} where e.slug = $1"))
         .bind(slug)
         .fetch_optional(&mut *conn)
         .await?
         .ok_or_else(|| Error::NotFound(format!("escalation policy '{slug}'")))?;
-    row_policy(conn, &row).await
+    row_policy(&row)
+}
+
+async fn find(conn: &mut AnyConnection, slug: &str) -> Result<(i64, EscalationPolicy)> {
+    let found = find_bare(&mut *conn, slug).await?;
+    with_services(conn, found).await
 }
 
 /// Every policy, or a team's, by name.
@@ -87,7 +98,7 @@ pub async fn list(store: &Store, team: Option<&str>) -> Result<Vec<EscalationPol
     };
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
-        out.push(row_policy(&mut conn, r).await?.1);
+        out.push(with_services(&mut conn, row_policy(r)?).await?.1);
     }
     Ok(out)
 }
@@ -350,7 +361,7 @@ pub async fn set_service_policy(
     actor.authorize(&Action::WriteService { owners: &owners })?;
     let policy = match input.policy.as_deref().map(str::trim) {
         None | Some("") => None,
-        Some(p) => Some(match find(&mut tx, p).await {
+        Some(p) => Some(match find_bare(&mut tx, p).await {
             Ok((id, _)) => (id, p.to_string()),
             Err(Error::NotFound(_)) => {
                 return Err(Error::invalid(
@@ -426,7 +437,7 @@ pub async fn service_on_call(
             schedules,
         });
     };
-    let (_, policy) = find(&mut conn, &policy_slug).await?;
+    let (_, policy) = find_bare(&mut conn, &policy_slug).await?;
     let responders = walk(&mut conn, &policy, at).await?;
     Ok(ServiceOnCall {
         service: slug.into(),
@@ -488,7 +499,15 @@ async fn walk(
         let l = usize::try_from(i).ok().and_then(|i| loaded.get(i))?;
         first_stretch(&l.model, t, t + Duration::days(HORIZON_DAYS))
     };
-    let walked = model::responders(&model_policy, at, |i, t| stretch(i, t)?.person);
+    // Each schedule target's stretch at the minute its level is notified, computed once.
+    let stretches = std::cell::RefCell::new(HashMap::new());
+    let walked = model::responders(&model_policy, at, |i, t| {
+        let s = stretch(i, t);
+        let person = s.as_ref().and_then(|s| s.person.clone());
+        stretches.borrow_mut().insert((i, t), s);
+        person
+    });
+    let stretches = stretches.into_inner();
     let handles: Vec<&str> = walked.iter().filter_map(|r| r.person.as_deref()).collect();
     let names = names_of(conn, &handles).await?;
     // `responders` answers one entry per target, in the policy's order.
@@ -499,7 +518,9 @@ async fn walk(
         .map(|(r, target)| {
             let when = at + Duration::minutes(i64::from(r.delay_minutes));
             let until = match r.via {
-                Target::Schedule(i) => stretch(i, when)
+                Target::Schedule(i) => stretches
+                    .get(&(i, when))
+                    .and_then(|s| s.as_ref())
                     .map(|s| s.end)
                     .filter(|end| *end < when + Duration::days(HORIZON_DAYS)),
                 Target::Person(_) => None,
