@@ -489,7 +489,10 @@ e2e('a schedule is created with a live preview, an override is dragged on the ti
   const to = Date.parse((await page.locator('#timeline .timeline').getAttribute('data-to')) ?? '');
   const x = (t) => box.x + ((t - from) / (to - from)) * box.width;
   const y = box.y + box.height / 2;
-  await page.mouse.move(x(Date.now() - 2 * 3_600_000), y);
+  // From two hours ago, or from just inside the view when it began less than two hours ago
+  // (the week view starts at today's midnight UTC).
+  const perPixel = (to - from) / box.width;
+  await page.mouse.move(x(Math.max(Date.now() - 2 * 3_600_000, from + 2 * perPixel)), y);
   await page.mouse.down();
   await page.mouse.move(x(Date.now() + 3 * 3_600_000), y, { steps: 5 });
   await page.mouse.up();
