@@ -2,6 +2,7 @@
 //! the UI, and the client the UI uses to call the API (in-process during SSR, fetch in the
 //! browser). Field names are camelCase on the wire, as in Backstage.
 
+pub mod checks;
 pub mod client;
 pub mod feeds;
 pub mod oncall;
