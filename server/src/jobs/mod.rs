@@ -254,7 +254,11 @@ impl Runner {
             }
             Err(join) => {
                 tracing::error!(job = kind.name(), error = %join, "job panicked");
-                ("failed", Counts::new(), Some("the job panicked".to_string()))
+                (
+                    "failed",
+                    Counts::new(),
+                    Some("the job panicked".to_string()),
+                )
             }
         };
         if let Err(e) = runs::finish(
@@ -271,7 +275,12 @@ impl Runner {
         }
     }
 
-    async fn body(&self, kind: JobKind, trigger: Trigger, progress: Progress) -> anyhow::Result<Counts> {
+    async fn body(
+        &self,
+        kind: JobKind,
+        trigger: Trigger,
+        progress: Progress,
+    ) -> anyhow::Result<Counts> {
         let mut counts = Counts::new();
         match kind {
             JobKind::Checks => {
@@ -294,13 +303,15 @@ impl Runner {
                 counts.insert("sessions".into(), n as i64);
             }
             JobKind::HistoryRetention => {
-                let before = runs::text(
-                    Utc::now() - Duration::days(self.settings.history_retention_days),
-                );
+                let before =
+                    runs::text(Utc::now() - Duration::days(self.settings.history_retention_days));
                 counts = crate::store::checks::scores::prune(&self.store, &before)
                     .await
                     .context("could not prune history")?;
-                counts.insert("jobRuns".into(), runs::prune(&self.store, &before).await? as i64);
+                counts.insert(
+                    "jobRuns".into(),
+                    runs::prune(&self.store, &before).await? as i64,
+                );
             }
         }
         Ok(counts)
@@ -354,7 +365,9 @@ impl Runner {
                     let tick = runs::text(me.spec(kind).tick_at(Utc::now()));
                     match me.start(kind, tick, Trigger::Schedule).await {
                         Ok(started) => tracing::debug!(job = kind.name(), ?started, "tick"),
-                        Err(e) => tracing::warn!(job = kind.name(), error = %e, "could not start a run"),
+                        Err(e) => {
+                            tracing::warn!(job = kind.name(), error = %e, "could not start a run")
+                        }
                     }
                 })
             })
@@ -412,7 +425,11 @@ impl Runner {
             let state = runs::state(&self.store, spec.kind.name()).await?;
             let interval = spec.interval_secs(now);
             if is_stale(state.last_success_at.as_deref(), interval, now) {
-                out.push((spec.kind.name().to_string(), state.last_success_at, interval));
+                out.push((
+                    spec.kind.name().to_string(),
+                    state.last_success_at,
+                    interval,
+                ));
             }
         }
         Ok(out)
@@ -442,7 +459,9 @@ mod tests {
     use chrono::TimeZone;
 
     fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 3, 29, h, m, s).single().expect("instant")
+        Utc.with_ymd_and_hms(2026, 3, 29, h, m, s)
+            .single()
+            .expect("instant")
     }
 
     #[test]
@@ -457,7 +476,10 @@ mod tests {
         assert_eq!(spec.interval_secs(at(1, 0, 0)), 900);
         // 2026-03-29 is a daylight-saving change in Europe; in UTC the ticks go on evenly.
         assert_eq!(spec.previous(at(2, 7, 0)), Some(at(2, 0, 0)));
-        assert!(parse_cron("*/15 * * * *").is_err(), "five fields are refused");
+        assert!(
+            parse_cron("*/15 * * * *").is_err(),
+            "five fields are refused"
+        );
     }
 
     #[test]

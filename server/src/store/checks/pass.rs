@@ -118,7 +118,10 @@ pub async fn run(
     for (i, a) in &assessed {
         let s = &snap.services[*i];
         for w in &a.wanted {
-            wanted.insert((Some(s.id), w.rule.to_string(), w.subject.clone()), (s.tier, w));
+            wanted.insert(
+                (Some(s.id), w.rule.to_string(), w.subject.clone()),
+                (s.tier, w),
+            );
         }
     }
     reconcile(&mut tx, &existing, &wanted, &at, &mut report).await?;
@@ -137,7 +140,10 @@ pub async fn run(
 }
 
 /// Active exemptions by service id.
-async fn waivers(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<HashMap<i64, Vec<Waiver>>> {
+async fn waivers(
+    conn: &mut AnyConnection,
+    now: DateTime<Utc>,
+) -> Result<HashMap<i64, Vec<Waiver>>> {
     let mut out: HashMap<i64, Vec<Waiver>> = HashMap::new();
     for r in sqlx::query(
         "select service_id, rule_id, expires_at from exemptions \
@@ -149,10 +155,12 @@ async fn waivers(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<HashMap
     {
         let expires: String = r.try_get("expires_at")?;
         if let Ok(t) = DateTime::parse_from_rfc3339(&expires) {
-            out.entry(r.try_get("service_id")?).or_default().push(Waiver {
-                rule: r.try_get("rule_id")?,
-                expires_at: t.with_timezone(&Utc),
-            });
+            out.entry(r.try_get("service_id")?)
+                .or_default()
+                .push(Waiver {
+                    rule: r.try_get("rule_id")?,
+                    expires_at: t.with_timezone(&Utc),
+                });
         }
     }
     Ok(out)
@@ -201,10 +209,9 @@ async fn choose(
             // without changing a fact.
             let since = last_pass.unwrap_or_default();
             let ended = ended_since(conn, &since, now).await?;
-            let grace_ended = rules.iter().any(|(_, s)| {
-                s.enforced_from
-                    .is_some_and(|t| text(t) > since && t <= now)
-            });
+            let grace_ended = rules
+                .iter()
+                .any(|(_, s)| s.enforced_from.is_some_and(|t| text(t) > since && t <= now));
             hashes
                 .iter()
                 .enumerate()
@@ -212,7 +219,9 @@ async fn choose(
                     let s = &snap.services[*i];
                     grace_ended
                         || ended.contains(&s.id)
-                        || waivers.get(&s.id).is_some_and(|w| w.iter().any(|w| w.expires_at <= now))
+                        || waivers
+                            .get(&s.id)
+                            .is_some_and(|w| w.iter().any(|w| w.expires_at <= now))
                         || stored.get(&s.id) != Some(&h.to_string())
                 })
                 .map(|(i, h)| (i, *h))
@@ -236,7 +245,11 @@ async fn choose(
 }
 
 /// Services whose exemption expired or was revoked since `since`.
-async fn ended_since(conn: &mut AnyConnection, since: &str, now: DateTime<Utc>) -> Result<HashSet<i64>> {
+async fn ended_since(
+    conn: &mut AnyConnection,
+    since: &str,
+    now: DateTime<Utc>,
+) -> Result<HashSet<i64>> {
     let rows: Vec<i64> = sqlx::query_scalar(
         "select distinct service_id from exemptions where (expires_at > $1 and expires_at <= $2) \
          or (revoked_at is not null and revoked_at > $1)",
@@ -249,7 +262,11 @@ async fn ended_since(conn: &mut AnyConnection, since: &str, now: DateTime<Utc>) 
 }
 
 /// The findings of the assessed services (of every service on a full pass).
-async fn existing(conn: &mut AnyConnection, scope: Scope<'_>, ids: &[i64]) -> Result<HashMap<Key, Existing>> {
+async fn existing(
+    conn: &mut AnyConnection,
+    scope: Scope<'_>,
+    ids: &[i64],
+) -> Result<HashMap<Key, Existing>> {
     const COLUMNS: &str = "select id, service_id, rule_id, subject, state, result, severity, \
          message, details, enforced, data_age_secs from findings";
     let mut rows = Vec::new();
@@ -290,14 +307,22 @@ async fn existing(conn: &mut AnyConnection, scope: Scope<'_>, ids: &[i64]) -> Re
     Ok(out)
 }
 
-async fn event(conn: &mut AnyConnection, id: i64, at: &str, change: &str, result: &str) -> Result<()> {
-    sqlx::query("insert into finding_events (finding_id, at, change, result) values ($1, $2, $3, $4)")
-        .bind(id)
-        .bind(at)
-        .bind(change)
-        .bind(result)
-        .execute(conn)
-        .await?;
+async fn event(
+    conn: &mut AnyConnection,
+    id: i64,
+    at: &str,
+    change: &str,
+    result: &str,
+) -> Result<()> {
+    sqlx::query(
+        "insert into finding_events (finding_id, at, change, result) values ($1, $2, $3, $4)",
+    )
+    .bind(id)
+    .bind(at)
+    .bind(change)
+    .bind(result)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -416,7 +441,12 @@ async fn reconcile(
 }
 
 /// One finding per job that stopped running (no service), resolved when it runs again.
-async fn stale_findings(conn: &mut AnyConnection, stale: &[StaleJob], at: &str, report: &mut Report) -> Result<()> {
+async fn stale_findings(
+    conn: &mut AnyConnection,
+    stale: &[StaleJob],
+    at: &str,
+    report: &mut Report,
+) -> Result<()> {
     let rows = sqlx::query(
         "select id, subject, state, result, severity, message, details, enforced, data_age_secs \
          from findings where service_id is null and rule_id = $1",
@@ -427,7 +457,11 @@ async fn stale_findings(conn: &mut AnyConnection, stale: &[StaleJob], at: &str, 
     let mut existing = HashMap::new();
     for r in rows {
         existing.insert(
-            (None, JOB_STALE.to_string(), r.try_get::<String, _>("subject")?),
+            (
+                None,
+                JOB_STALE.to_string(),
+                r.try_get::<String, _>("subject")?,
+            ),
             Existing {
                 id: r.try_get("id")?,
                 open: r.try_get::<String, _>("state")? == "open",
@@ -509,7 +543,10 @@ async fn write_scores(
         .fetch_all(&mut *conn)
         .await?
     {
-        scores.insert(r.try_get("service_id")?, (r.try_get("level")?, r.try_get("percent")?));
+        scores.insert(
+            r.try_get("service_id")?,
+            (r.try_get("level")?, r.try_get("percent")?),
+        );
     }
     for (i, a) in assessed {
         let s = &snap.services[*i];
@@ -519,8 +556,10 @@ async fn write_scores(
         let soon: Vec<serde_json::Value> = a
             .soon
             .iter()
-            .map(|x| serde_json::json!({"rule": x.rule, "subject": x.subject,
-                "at": text(x.at), "reason": x.reason}))
+            .map(|x| {
+                serde_json::json!({"rule": x.rule, "subject": x.subject,
+                "at": text(x.at), "reason": x.reason})
+            })
             .collect();
         sqlx::query(
             "insert into service_scores (service_id, level, percent, passing, applicable, \

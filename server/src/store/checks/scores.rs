@@ -91,7 +91,9 @@ pub async fn history(
     scope: &str,
     days: i64,
 ) -> Result<Vec<HistoryPoint>> {
-    let since = (Utc::now() - Duration::days(days)).format("%Y-%m-%d").to_string();
+    let since = (Utc::now() - Duration::days(days))
+        .format("%Y-%m-%d")
+        .to_string();
     let rows = sqlx::query(
         "select day, level, percent_bp, levels from scorecard_history \
          where scope_kind = $1 and scope = $2 and day >= $3 order by day",
@@ -324,8 +326,11 @@ pub async fn team(store: &Store, slug: &str, days_q: Option<i64>) -> Result<Team
         ));
     }
     fix_first.sort_by(|a, b| {
-        a.0.cmp(&b.0)
-            .then(b.1.gain.partial_cmp(&a.1.gain).unwrap_or(std::cmp::Ordering::Equal))
+        a.0.cmp(&b.0).then(
+            b.1.gain
+                .partial_cmp(&a.1.gain)
+                .unwrap_or(std::cmp::Ordering::Equal),
+        )
     });
     let mut fails_soon: Vec<FailsSoon> = rows.iter().flat_map(soon_items).collect();
     fails_soon.sort_by(|a, b| a.at.cmp(&b.at));
@@ -361,17 +366,19 @@ pub async fn team(store: &Store, slug: &str, days_q: Option<i64>) -> Result<Team
     })
 }
 
-pub async fn org(store: &Store, days_q: Option<i64>, stale_jobs: Vec<String>) -> Result<OrgScorecard> {
+pub async fn org(
+    store: &Store,
+    days_q: Option<i64>,
+    stale_jobs: Vec<String>,
+) -> Result<OrgScorecard> {
     let days = days(days_q)?;
     let mut conn = store.pool.acquire().await?;
     let mut tally = Tally::default();
     let mut teams: BTreeMap<String, (String, Tally)> = BTreeMap::new();
     let mut fails_soon = 0;
-    for r in sqlx::query(
-        "select ss.level, ss.percent, ss.fails_soon from service_scores ss",
-    )
-    .fetch_all(&mut *conn)
-    .await?
+    for r in sqlx::query("select ss.level, ss.percent, ss.fails_soon from service_scores ss")
+        .fetch_all(&mut *conn)
+        .await?
     {
         let level: String = r.try_get("level")?;
         let bp: i64 = r.try_get("percent")?;
