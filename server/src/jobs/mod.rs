@@ -410,7 +410,12 @@ impl Runner {
                 .then(|| spec.cron.find_next_occurrence(&now, false).ok())
                 .flatten()
                 .map(runs::text),
-            stale: is_stale(state.last_success_at.as_deref(), interval, now),
+            stale: is_stale(
+                state.last_success_at.as_deref(),
+                state.first_run_at.as_deref(),
+                interval,
+                now,
+            ),
             last_run: state.last_run,
             last_success_at: state.last_success_at,
             running: state.running,
@@ -424,7 +429,12 @@ impl Runner {
         for spec in &self.specs {
             let state = runs::state(&self.store, spec.kind.name()).await?;
             let interval = spec.interval_secs(now);
-            if is_stale(state.last_success_at.as_deref(), interval, now) {
+            if is_stale(
+                state.last_success_at.as_deref(),
+                state.first_run_at.as_deref(),
+                interval,
+                now,
+            ) {
                 out.push((
                     spec.kind.name().to_string(),
                     state.last_success_at,
@@ -436,12 +446,20 @@ impl Runner {
     }
 }
 
-/// No success within twice the interval. A job that never succeeded is stale once the
-/// process has had that long (counted from the first run recorded, so a fresh install is not
-/// flagged before its first tick).
-pub fn is_stale(last_success: Option<&str>, interval_secs: i64, now: DateTime<Utc>) -> bool {
-    match last_success.and_then(|t| DateTime::parse_from_rfc3339(t).ok()) {
-        Some(t) => now - t.with_timezone(&Utc) > Duration::seconds(2 * interval_secs),
+/// No success within twice the interval. A job that never succeeded is stale once its first
+/// recorded run is that old (a fresh install is not flagged before its first tick).
+pub fn is_stale(
+    last_success: Option<&str>,
+    first_run: Option<&str>,
+    interval_secs: i64,
+    now: DateTime<Utc>,
+) -> bool {
+    let parse = |t: Option<&str>| {
+        t.and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc))
+    };
+    match parse(last_success).or(parse(first_run)) {
+        Some(t) => now - t > Duration::seconds(2 * interval_secs),
         None => false,
     }
 }
@@ -485,8 +503,11 @@ mod tests {
     #[test]
     fn stale_after_twice_the_interval() {
         let now = at(12, 0, 0);
-        assert!(!is_stale(Some("2026-03-29T11:35:00Z"), 900, now));
-        assert!(is_stale(Some("2026-03-29T11:29:59Z"), 900, now));
-        assert!(!is_stale(None, 900, now));
+        assert!(!is_stale(Some("2026-03-29T11:35:00Z"), None, 900, now));
+        assert!(is_stale(Some("2026-03-29T11:29:59Z"), None, 900, now));
+        assert!(!is_stale(None, None, 900, now));
+        // Failing ever since its first run, an hour ago.
+        assert!(is_stale(None, Some("2026-03-29T11:00:00Z"), 900, now));
+        assert!(!is_stale(None, Some("2026-03-29T11:50:00Z"), 900, now));
     }
 }

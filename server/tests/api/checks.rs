@@ -13,6 +13,7 @@ both!(
     exemptions_waive_a_rule_until_they_expire,
     rules_are_tuned_by_admins_with_a_dry_run_first,
     a_failing_job_is_recorded_and_the_server_goes_on,
+    a_job_that_stopped_running_is_a_finding,
 );
 
 /// A service of payments with no description (the `catalog.description` rule fails).
@@ -499,4 +500,44 @@ async fn a_failing_job_is_recorded_and_the_server_goes_on(app: TestApp) {
     // The other jobs still run.
     let cleanup = run_job(&app, "session-cleanup").await;
     assert_eq!(cleanup["outcome"], "succeeded", "{cleanup}");
+}
+
+async fn a_job_that_stopped_running_is_a_finding(app: TestApp) {
+    app.seed().await;
+    // The hourly clean-up last succeeded three hours ago: the scheduler stopped.
+    let long_ago = (chrono::Utc::now() - chrono::Duration::hours(3))
+        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    sqlx::query(
+        "insert into job_runs (job, tick, trigger, replica, started_at, finished_at, outcome, \
+         heartbeat_at) values ('session-cleanup', $1, 'schedule', 'gone:1', $1, $1, 'succeeded', $1)",
+    )
+    .bind(&long_ago)
+    .execute(&app.store.pool)
+    .await
+    .expect("old run");
+    let jobs = app.get("/api/v1/jobs").await.body;
+    assert_eq!(jobs["jobs"][1]["name"], "session-cleanup");
+    assert_eq!(jobs["jobs"][1]["stale"], true, "{jobs}");
+    let org = app.get("/api/v1/scorecards/maintenance").await.body;
+    assert_eq!(org["staleJobs"], json!(["session-cleanup"]), "{org}");
+
+    let run = run_job(&app, "checks").await;
+    assert_eq!(run["outcome"], "succeeded", "{run}");
+    let stale = app
+        .get("/api/v1/findings?rule=operations.job-stale&category=operations")
+        .await;
+    assert_eq!(stale.body["total"], 1, "{}", stale.text);
+    assert_eq!(stale.body["items"][0]["subject"], "session-cleanup");
+    assert!(stale.body["items"][0]["service"].is_null());
+
+    // It runs again: the finding resolves at the next pass.
+    assert_eq!(
+        run_job(&app, "session-cleanup").await["outcome"],
+        "succeeded"
+    );
+    run_job(&app, "checks").await;
+    let open = app.get("/api/v1/findings?rule=operations.job-stale").await;
+    assert_eq!(open.body["total"], 0, "{}", open.text);
+    let org = app.get("/api/v1/scorecards/maintenance").await.body;
+    assert_eq!(org["staleJobs"], json!([]));
 }

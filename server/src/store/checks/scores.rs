@@ -173,11 +173,16 @@ pub async fn service(store: &Store, slug: &str, days_q: Option<i64>) -> Result<S
                 .cloned(),
         })
         .collect();
-    let evaluated_at: Option<String> =
+    // When this service's facts were last looked at: the last pass, or its own check.
+    let own: Option<String> =
         sqlx::query_scalar("select evaluated_at from check_state where service_id = $1")
             .bind(s.id)
             .fetch_optional(&mut *conn)
             .await?;
+    let evaluated_at = match own {
+        None => None,
+        Some(own) => super::pass::last_pass(&mut conn).await?.max(Some(own)),
+    };
     let fails_soon = a
         .soon
         .iter()
