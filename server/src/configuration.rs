@@ -39,6 +39,11 @@ pub struct Settings {
     pub demo_password: Option<String>,
     /// Sign-in with GitHub, when a client id and secret are set.
     pub github: Option<GithubSettings>,
+    /// Where e-mail notifications are sent from: `smtp://host:25`, `smtp://…?tls=required`
+    /// (STARTTLS) or `smtps://user:password@host:465`. May hold a password.
+    pub smtp_url: Option<String>,
+    /// The sender of e-mail notifications (`Steward <steward@example.com>`).
+    pub smtp_from: Option<String>,
 }
 
 /// An OAuth app on GitHub (or GitHub Enterprise: both base URLs are settings).
@@ -80,6 +85,8 @@ impl std::fmt::Debug for Settings {
             .field("session_max", &self.session_max)
             .field("client_ip_header", &self.client_ip_header)
             .field("github", &self.github)
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact))
+            .field("smtp_from", &self.smtp_from)
             .finish_non_exhaustive()
     }
 }
@@ -110,6 +117,8 @@ impl Default for Settings {
             client_ip_header: None,
             demo_password: None,
             github: None,
+            smtp_url: None,
+            smtp_from: None,
         }
     }
 }
@@ -133,6 +142,8 @@ struct FileSettings {
     github_org: Option<String>,
     github_web_url: Option<String>,
     github_api_url: Option<String>,
+    smtp_url: Option<String>,
+    smtp_from: Option<String>,
 }
 
 impl Settings {
@@ -162,6 +173,8 @@ impl Settings {
                 s.session_max = minutes(h.saturating_mul(60), "session_max_hours")?;
             }
             s.client_ip_header = file.client_ip_header.or(s.client_ip_header);
+            s.smtp_url = file.smtp_url.or(s.smtp_url);
+            s.smtp_from = file.smtp_from.or(s.smtp_from);
             github = GithubParts {
                 client_id: file.github_client_id,
                 client_secret: file.github_client_secret,
@@ -173,6 +186,9 @@ impl Settings {
         s.apply_env(|k| std::env::var(k).ok())?;
         github.apply_env(|k| std::env::var(k).ok());
         s.github = github.build()?;
+        if let Some(url) = &s.smtp_url {
+            check_smtp_url(url)?;
+        }
         Ok(s)
     }
 
@@ -224,6 +240,12 @@ impl Settings {
         }
         if let Some(v) = var("STEWARD_DEMO_PASSWORD") {
             self.demo_password = Some(v);
+        }
+        if let Some(v) = var("STEWARD_SMTP_URL").filter(|v| !v.is_empty()) {
+            self.smtp_url = Some(v);
+        }
+        if let Some(v) = var("STEWARD_SMTP_FROM").filter(|v| !v.is_empty()) {
+            self.smtp_from = Some(v);
         }
         Ok(())
     }
@@ -289,6 +311,19 @@ fn parse_public_url(v: &str) -> anyhow::Result<url::Url> {
     Ok(u)
 }
 
+/// An SMTP URL names its scheme and host; its password never appears in the error.
+fn check_smtp_url(v: &str) -> anyhow::Result<()> {
+    let ok = url::Url::parse(v)
+        .is_ok_and(|u| matches!(u.scheme(), "smtp" | "smtps") && u.host().is_some());
+    if !ok {
+        anyhow::bail!(
+            "smtp_url '{}' must be smtp://HOST[:PORT] or smtps://[USER:PASSWORD@]HOST[:PORT]",
+            redact(v)
+        );
+    }
+    Ok(())
+}
+
 fn minutes(m: u64, what: &str) -> anyhow::Result<std::time::Duration> {
     if m == 0 {
         anyhow::bail!("{what} must be at least 1");
@@ -340,6 +375,21 @@ mod tests {
         assert_eq!(github.api_url.as_str(), "http://127.0.0.1:9/");
         assert!(!format!("{github:?}").contains("hush"));
         assert!(GithubParts::default().build().expect("valid").is_none());
+    }
+
+    #[test]
+    fn smtp_urls_are_checked_and_their_passwords_hidden() {
+        let mut s = Settings::default();
+        s.apply_env(|k| match k {
+            "STEWARD_SMTP_URL" => Some("smtps://mailer:hush@mail.example.com:465".into()),
+            "STEWARD_SMTP_FROM" => Some("steward@example.com".into()),
+            _ => None,
+        })
+        .expect("valid env");
+        assert!(!format!("{s:?}").contains("hush"));
+        assert!(check_smtp_url("smtps://mailer:hush@mail.example.com:465").is_ok());
+        let e = check_smtp_url("http://mailer:hush@mail.example.com").expect_err("not smtp");
+        assert!(!e.to_string().contains("hush"));
     }
 
     #[test]

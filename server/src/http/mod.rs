@@ -47,6 +47,8 @@ pub struct AppState {
         (name = "session", description = "Signing in, who you are, API tokens"),
         (name = "accounts", description = "User management, for admins"),
         (name = "on-call", description = "Schedules, overrides and who is on call"),
+        (name = "notifications", description = "Where a team's notifications go and how \
+            their delivery went"),
         (name = "operations"))
 )]
 struct ApiDoc;

@@ -6,7 +6,9 @@
 pub mod accounts;
 pub mod audit;
 pub mod catalog;
+pub mod channels;
 pub mod oncall;
+pub mod outbox;
 pub mod people;
 pub mod services;
 pub mod sessions;
