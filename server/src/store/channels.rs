@@ -218,12 +218,20 @@ mod tests {
 
     #[test]
     fn channels_are_validated_field_by_field() {
-        assert!(fields(&input("slack", "Alerts", "https://hooks.slack.com/services/T/B/x")).is_empty());
+        assert!(fields(&input(
+            "slack",
+            "Alerts",
+            "https://hooks.slack.com/services/T/B/x"
+        ))
+        .is_empty());
         assert!(fields(&input("email", "Team", "payments@example.com")).is_empty());
         assert_eq!(fields(&input("webhook", "", "ftp://x")), ["name", "target"]);
         assert_eq!(fields(&input("webhook", "x", "http://")), ["target"]);
         assert_eq!(fields(&input("email", "x", "not an address")), ["target"]);
-        assert_eq!(fields(&input("pager", &"n".repeat(101), "x")), ["name", "kind"]);
+        assert_eq!(
+            fields(&input("pager", &"n".repeat(101), "x")),
+            ["name", "kind"]
+        );
     }
 
     #[test]

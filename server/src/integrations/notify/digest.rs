@@ -151,7 +151,11 @@ async fn still_open(
         open.push(finding(&r, r.try_get("first_seen_at")?, reopened)?);
     }
     open.sort_by(|a, b| {
-        (severity_rank(&a.severity), a.tier, &a.at).cmp(&(severity_rank(&b.severity), b.tier, &b.at))
+        (severity_rank(&a.severity), a.tier, &a.at).cmp(&(
+            severity_rank(&b.severity),
+            b.tier,
+            &b.at,
+        ))
     });
     let total = open.len() as i64;
     open.truncate(WORST);
@@ -262,7 +266,8 @@ pub async fn build(
         now.date_naive().to_string(),
     );
     let (new, new_total) = changed(conn, team_id, &since, &["opened", "reopened"], None).await?;
-    let (fixed, fixed_total) = changed(conn, team_id, &since, &["resolved"], Some("resolved")).await?;
+    let (fixed, fixed_total) =
+        changed(conn, team_id, &since, &["resolved"], Some("resolved")).await?;
     let (still_open, worst) = still_open(conn, team_id).await?;
     let level_changes = level_changes(conn, team_id, team, &team_name, &from, &to).await?;
     let fails_soon = expiring(conn, team_id, now).await?;

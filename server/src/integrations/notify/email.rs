@@ -57,11 +57,7 @@ impl Smtp {
         let to: Mailbox = to
             .parse()
             .map_err(|_| "the channel's address is not an e-mail address".to_string())?;
-        let domain = self
-            .from
-            .email
-            .domain()
-            .to_string();
+        let domain = self.from.email.domain().to_string();
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)

@@ -105,14 +105,21 @@ impl Notifier {
         .map_err(|e| format!("could not render: {e}"))?;
         let attempt = async {
             match rendered {
-                Rendered::Slack(body) => self.post(due, serde_json::to_vec(&body).unwrap_or_default(), None).await,
+                Rendered::Slack(body) => {
+                    self.post(due, serde_json::to_vec(&body).unwrap_or_default(), None)
+                        .await
+                }
                 Rendered::Webhook(body) => {
-                    let signature = sign(due.secret.as_deref().unwrap_or_default(), body.as_bytes());
+                    let signature =
+                        sign(due.secret.as_deref().unwrap_or_default(), body.as_bytes());
                     self.post(due, body.into_bytes(), Some(signature)).await
                 }
                 Rendered::Email { subject, text } => match &self.smtp {
                     Some(smtp) => smtp.send(due.id, &due.target, &subject, text).await,
-                    None => Err("e-mail is not configured (set STEWARD_SMTP_URL and STEWARD_SMTP_FROM)".into()),
+                    None => Err(
+                        "e-mail is not configured (set STEWARD_SMTP_URL and STEWARD_SMTP_FROM)"
+                            .into(),
+                    ),
                 },
             }
         };
@@ -123,7 +130,12 @@ impl Notifier {
         }
     }
 
-    async fn post(&self, due: &Due, body: Vec<u8>, signature: Option<String>) -> Result<(), String> {
+    async fn post(
+        &self,
+        due: &Due,
+        body: Vec<u8>,
+        signature: Option<String>,
+    ) -> Result<(), String> {
         let mut request = self
             .http
             .post(&due.target)
@@ -149,7 +161,15 @@ impl Notifier {
         let text = response.text().await.unwrap_or_default();
         let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
         let text: String = text.chars().take(120).collect();
-        Err(format!("HTTP {}{}", status.as_u16(), if text.is_empty() { String::new() } else { format!(": {text}") }))
+        Err(format!(
+            "HTTP {}{}",
+            status.as_u16(),
+            if text.is_empty() {
+                String::new()
+            } else {
+                format!(": {text}")
+            }
+        ))
     }
 }
 
@@ -169,7 +189,12 @@ pub fn sign(secret: &str, body: &[u8]) -> String {
 fn redact(error: &str, target: &str) -> String {
     let mut e = error.replace(target, "<channel URL>");
     if let Ok(url) = url::Url::parse(target) {
-        for segment in url.path_segments().into_iter().flatten().filter(|s| s.len() >= 6) {
+        for segment in url
+            .path_segments()
+            .into_iter()
+            .flatten()
+            .filter(|s| s.len() >= 6)
+        {
             e = e.replace(segment, "***");
         }
         if let Some(q) = url.query() {
@@ -229,7 +254,11 @@ pub async fn deliver_due(
                 let retry_at = next_attempt(Utc::now(), d.attempts + 1);
                 tracing::warn!(delivery = d.id, attempts = d.attempts + 1, %error, "delivery failed");
                 outbox::mark_failed(store, d.id, &claim, &error, retry_at).await?;
-                if retry_at.is_some() { "retried" } else { "failed" }
+                if retry_at.is_some() {
+                    "retried"
+                } else {
+                    "failed"
+                }
             }
         };
         *counts.entry(outcome.into()).or_default() += 1;
@@ -245,7 +274,11 @@ mod tests {
     fn backoff_grows_fourfold_to_an_hour_then_gives_up() {
         let t0 = Utc::now();
         let waits: Vec<i64> = (1..=8)
-            .map(|n| next_attempt(t0, n).map(|t| (t - t0).num_seconds()).unwrap_or(-1))
+            .map(|n| {
+                next_attempt(t0, n)
+                    .map(|t| (t - t0).num_seconds())
+                    .unwrap_or(-1)
+            })
             .collect();
         assert_eq!(waits, [30, 120, 480, 1920, 3600, 3600, 3600, -1]);
     }

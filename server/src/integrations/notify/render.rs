@@ -58,7 +58,10 @@ pub enum Rendered {
     Slack(serde_json::Value),
     /// The raw body of a generic webhook.
     Webhook(String),
-    Email { subject: String, text: String },
+    Email {
+        subject: String,
+        text: String,
+    },
 }
 
 /// The e-mail subject (and the outbox row's summary) of an opened finding.
@@ -307,12 +310,60 @@ pub(crate) mod tests {
 
     #[test]
     fn a_digest_for_slack() {
-        insta::assert_snapshot!(render_digest(&digest(), "slack"), @"");
+        insta::assert_snapshot!(render_digest(&digest(), "slack"), @r"
+        :bar_chart: *Weekly digest for Payments* (2026-11-23 – 2026-11-30)
+
+        *New findings* (3)
+        • *The ledger* — has-description: ledger fails has-description (medium)
+        • *The payments-api* — team-lead: payments-api fails team-lead (medium, reopened)
+        …and 1 more
+
+        *Fixed* (1)
+        • *The ledger* — repository
+
+        *Still open*: 4, the worst:
+        • *The payments-api* (tier 2) — team-lead: payments-api fails team-lead (medium)
+
+        *Level changes*
+        • Team Payments: bronze → silver
+        • The ledger: gold → silver
+
+        *Fails soon*
+        • *The ledger* — escalation-policy: exemption expires (2026-12-05)
+        ");
     }
 
     #[test]
     fn a_digest_by_email() {
-        insta::assert_snapshot!(render_digest(&digest(), "email"), @"");
+        insta::assert_snapshot!(render_digest(&digest(), "email"), @r"
+        Subject: [Steward] Weekly digest for Payments, 2026-11-30
+
+        Weekly digest for Payments (payments), 2026-11-23 to 2026-11-30.
+
+        NEW FINDINGS (3)
+        - The ledger (ledger, tier 2): has-description, medium
+          ledger fails has-description
+        - The payments-api (payments-api, tier 2): team-lead, medium, reopened
+          payments-api fails team-lead
+        ...and 1 more
+
+        FIXED (1)
+        - The ledger (ledger): repository
+
+        STILL OPEN: 4
+        - The payments-api (payments-api, tier 2): team-lead, medium
+          payments-api fails team-lead
+
+        LEVEL CHANGES
+        - Team Payments: bronze -> silver
+        - The ledger: gold -> silver
+
+        FAILS SOON
+        - The ledger (ledger): escalation-policy, exemption expires (2026-12-05)
+
+        --
+        Sent weekly by Steward to the channels of payments.
+        ");
     }
 
     #[test]
@@ -328,7 +379,23 @@ pub(crate) mod tests {
             fails_soon: vec![],
             ..digest()
         };
-        insta::assert_snapshot!(render_digest(&d, "slack"), @"");
+        insta::assert_snapshot!(render_digest(&d, "slack"), @r"
+        :bar_chart: *Weekly digest for Payments* (2026-11-23 – 2026-11-30)
+
+        *New findings* (0)
+        Nothing new.
+
+        *Fixed* (0)
+        Nothing fixed this week.
+
+        *Still open*: 0
+
+        *Level changes*
+        No level changed.
+
+        *Fails soon*
+        Nothing is due to fail in the next 14 days.
+        ");
     }
 
     #[test]
