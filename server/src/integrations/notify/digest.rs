@@ -183,37 +183,42 @@ async fn level_changes(
         .push(") or (h.scope_kind = 'service' and s.id in (select service_id from service_owners where team_id = ")
         .bind(Arg::Int(team_id))
         .push("))) order by h.scope_kind desc, s.name, h.scope, h.day");
-    // (kind, scope) → (name, level a week ago, level now), in order of appearance.
-    let mut levels: Vec<((String, String), (String, Option<String>, String))> = Vec::new();
+    // Per scope, in order of appearance: its levels then and now, and whether it had a
+    // level a week ago at all (a new service has no change to report).
+    let mut levels: Vec<(LevelChange, bool)> = Vec::new();
     for r in sql.query().fetch_all(&mut *conn).await? {
-        let key = (r.try_get("scope_kind")?, r.try_get("scope")?);
+        let (kind, scope): (String, String) = (r.try_get("scope_kind")?, r.try_get("scope")?);
         let (day, level): (String, String) = (r.try_get("day")?, r.try_get("level")?);
-        if levels.last().is_none_or(|(k, _)| *k != key) {
-            levels.push((key, (r.try_get("name")?, None, String::new())));
+        if levels
+            .last()
+            .is_none_or(|(c, _)| c.scope_kind != kind || c.scope != scope)
+        {
+            let name = if kind == "team" {
+                format!("Team {team_name}")
+            } else {
+                r.try_get("name")?
+            };
+            let change = LevelChange {
+                scope_kind: kind,
+                scope,
+                name,
+                before: String::new(),
+                after: String::new(),
+            };
+            levels.push((change, false));
         }
-        if let Some((_, (_, before, now))) = levels.last_mut() {
+        if let Some((change, known)) = levels.last_mut() {
             if day.as_str() <= week_ago {
-                *before = Some(level.clone());
+                change.before.clone_from(&level);
+                *known = true;
             }
-            *now = level;
+            change.after = level;
         }
     }
     Ok(levels
         .into_iter()
-        .filter_map(|((kind, scope), (name, before, after))| {
-            let before = before?;
-            (before != after).then(|| LevelChange {
-                name: if kind == "team" {
-                    format!("Team {team_name}")
-                } else {
-                    name
-                },
-                scope_kind: kind,
-                scope,
-                before,
-                after,
-            })
-        })
+        .filter(|(c, known)| *known && c.before != c.after)
+        .map(|(c, _)| c)
         .collect())
 }
 
