@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use steward_server::configuration::Settings;
+use steward_server::integrations::notify::digest::FailsSoon;
 use steward_server::integrations::notify::{self, deliver_due, sign, Notifier};
 use steward_server::store::outbox::{enqueue_finding_opened, OpenedFinding};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -697,7 +698,16 @@ async fn the_weekly_digest_tells_what_changed(app: TestApp) {
             ("skipped".to_string(), skipped),
         ])
     };
-    let weekly = notify::enqueue_weekly(&app.store, now)
+    // The checks engine may add what it sees about to fail.
+    let soon = FailsSoon {
+        service: "payments-api".into(),
+        service_name: "The payments-api".into(),
+        rule: "schedule-gaps".into(),
+        what: "nobody is on call from then".into(),
+        at: "2026-12-10".into(),
+    };
+    let extra = BTreeMap::from([("payments".to_string(), vec![soon])]);
+    let weekly = notify::enqueue_weekly_with(&app.store, now, &extra)
         .await
         .expect("digest");
     assert_eq!(weekly, want(1, 2, 0), "only payments has channels");
@@ -733,6 +743,13 @@ async fn the_weekly_digest_tells_what_changed(app: TestApp) {
               "service": "ledger",
               "serviceName": "The ledger",
               "what": "its exemption expires"
+            },
+            {
+              "at": "2026-12-10",
+              "rule": "schedule-gaps",
+              "service": "payments-api",
+              "serviceName": "The payments-api",
+              "what": "nobody is on call from then"
             }
           ],
           "fixed": [

@@ -299,6 +299,16 @@ pub async fn enqueue_weekly(
     store: &Store,
     now: DateTime<Utc>,
 ) -> anyhow::Result<BTreeMap<String, i64>> {
+    enqueue_weekly_with(store, now, &BTreeMap::new()).await
+}
+
+/// `enqueue_weekly`, with more of what fails soon per team slug (thresholds the checks
+/// engine sees about to be crossed), listed after the expiring exemptions.
+pub async fn enqueue_weekly_with(
+    store: &Store,
+    now: DateTime<Utc>,
+    fails_soon: &BTreeMap<String, Vec<FailsSoon>>,
+) -> anyhow::Result<BTreeMap<String, i64>> {
     let teams: Vec<String> = sqlx::query_scalar(
         "select t.slug from teams t where exists \
          (select 1 from notification_channels c where c.team_id = t.id) order by t.slug",
@@ -312,9 +322,12 @@ pub async fn enqueue_weekly(
     ]);
     for team in teams {
         let mut tx = store.begin().await?;
-        let digest = build(&mut tx, &team, now)
+        let mut digest = build(&mut tx, &team, now)
             .await
             .with_context(|| format!("could not build the digest of {team}"))?;
+        if let Some(more) = fails_soon.get(&team) {
+            digest.fails_soon.extend(more.iter().cloned());
+        }
         let subject = super::render::digest_subject(&digest);
         let queued: i64 = sqlx::query_scalar(
             "select count(*) from outbox o join notification_channels c on c.id = o.channel_id \

@@ -12,7 +12,7 @@ pub mod digest;
 mod email;
 pub mod render;
 
-pub use digest::enqueue_weekly;
+pub use digest::{enqueue_weekly, enqueue_weekly_with};
 
 use crate::configuration::Settings;
 use crate::store::outbox::{self, Due};
