@@ -41,6 +41,11 @@ pub struct Settings {
     pub github: Option<GithubSettings>,
     /// The scheduler and its jobs.
     pub jobs: JobSettings,
+    /// Where e-mail notifications are sent from: `smtp://host:25`, `smtp://…?tls=required`
+    /// (STARTTLS) or `smtps://user:password@host:465`. May hold a password.
+    pub smtp_url: Option<String>,
+    /// The sender of e-mail notifications (`Steward <steward@example.com>`).
+    pub smtp_from: Option<String>,
 }
 
 /// When each job runs: six-field cron expressions (seconds first), in UTC so that a
@@ -53,6 +58,10 @@ pub struct JobSettings {
     pub checks: String,
     pub session_cleanup: String,
     pub history_retention: String,
+    /// Sends what the outbox holds (findings opened, digests), retrying failures.
+    pub deliveries: String,
+    /// Each team's weekly digest.
+    pub digest: String,
     /// Days of scorecard history, finding events and job runs kept.
     pub history_retention_days: i64,
 }
@@ -64,6 +73,8 @@ impl Default for JobSettings {
             checks: "0 */15 * * * *".into(),
             session_cleanup: "0 0 * * * *".into(),
             history_retention: "0 30 3 * * *".into(),
+            deliveries: "*/30 * * * * *".into(),
+            digest: "0 0 8 * * Mon".into(),
             history_retention_days: 400,
         }
     }
@@ -77,6 +88,8 @@ struct FileJobs {
     checks: Option<String>,
     session_cleanup: Option<String>,
     history_retention: Option<String>,
+    deliveries: Option<String>,
+    digest: Option<String>,
     history_retention_days: Option<i64>,
 }
 
@@ -87,6 +100,8 @@ impl JobSettings {
             (&mut self.checks, f.checks),
             (&mut self.session_cleanup, f.session_cleanup),
             (&mut self.history_retention, f.history_retention),
+            (&mut self.deliveries, f.deliveries),
+            (&mut self.digest, f.digest),
         ] {
             if let Some(v) = v {
                 *slot = v;
@@ -136,11 +151,13 @@ impl JobSettings {
     }
 
     /// `(settings key, cron expression)` of each job.
-    pub fn schedules(&self) -> [(&'static str, &str); 3] {
+    pub fn schedules(&self) -> [(&'static str, &str); 5] {
         [
             ("checks", self.checks.as_str()),
             ("session_cleanup", self.session_cleanup.as_str()),
             ("history_retention", self.history_retention.as_str()),
+            ("deliveries", self.deliveries.as_str()),
+            ("digest", self.digest.as_str()),
         ]
     }
 }
@@ -185,6 +202,8 @@ impl std::fmt::Debug for Settings {
             .field("client_ip_header", &self.client_ip_header)
             .field("github", &self.github)
             .field("jobs", &self.jobs)
+            .field("smtp_url", &self.smtp_url.as_deref().map(redact))
+            .field("smtp_from", &self.smtp_from)
             .finish_non_exhaustive()
     }
 }
@@ -216,6 +235,8 @@ impl Default for Settings {
             demo_password: None,
             github: None,
             jobs: JobSettings::default(),
+            smtp_url: None,
+            smtp_from: None,
         }
     }
 }
@@ -240,6 +261,8 @@ struct FileSettings {
     github_web_url: Option<String>,
     github_api_url: Option<String>,
     jobs: Option<FileJobs>,
+    smtp_url: Option<String>,
+    smtp_from: Option<String>,
 }
 
 impl Settings {
@@ -272,6 +295,8 @@ impl Settings {
             if let Some(jobs) = file.jobs {
                 s.jobs.apply_file(jobs);
             }
+            s.smtp_url = file.smtp_url.or(s.smtp_url);
+            s.smtp_from = file.smtp_from.or(s.smtp_from);
             github = GithubParts {
                 client_id: file.github_client_id,
                 client_secret: file.github_client_secret,
@@ -284,6 +309,9 @@ impl Settings {
         github.apply_env(|k| std::env::var(k).ok());
         s.github = github.build()?;
         s.jobs.validate()?;
+        if let Some(url) = &s.smtp_url {
+            check_smtp_url(url)?;
+        }
         Ok(s)
     }
 
@@ -337,6 +365,12 @@ impl Settings {
             self.demo_password = Some(v);
         }
         self.jobs.apply_env(&var)?;
+        if let Some(v) = var("STEWARD_SMTP_URL").filter(|v| !v.is_empty()) {
+            self.smtp_url = Some(v);
+        }
+        if let Some(v) = var("STEWARD_SMTP_FROM").filter(|v| !v.is_empty()) {
+            self.smtp_from = Some(v);
+        }
         Ok(())
     }
 
@@ -399,6 +433,19 @@ fn parse_public_url(v: &str) -> anyhow::Result<url::Url> {
         anyhow::bail!("public URL '{v}' must be http(s)://HOST[:PORT]");
     }
     Ok(u)
+}
+
+/// An SMTP URL names its scheme and host; its password never appears in the error.
+fn check_smtp_url(v: &str) -> anyhow::Result<()> {
+    let ok = url::Url::parse(v)
+        .is_ok_and(|u| matches!(u.scheme(), "smtp" | "smtps") && u.host().is_some());
+    if !ok {
+        anyhow::bail!(
+            "smtp_url '{}' must be smtp://HOST[:PORT] or smtps://[USER:PASSWORD@]HOST[:PORT]",
+            redact(v)
+        );
+    }
+    Ok(())
 }
 
 fn minutes(m: u64, what: &str) -> anyhow::Result<std::time::Duration> {
@@ -474,6 +521,21 @@ mod tests {
         s.jobs.history_retention_days = 0;
         assert!(s.jobs.validate().is_err());
         assert!(toml::from_str::<FileSettings>("[jobs]\nchecks_every = '1'").is_err());
+    }
+
+    #[test]
+    fn smtp_urls_are_checked_and_their_passwords_hidden() {
+        let mut s = Settings::default();
+        s.apply_env(|k| match k {
+            "STEWARD_SMTP_URL" => Some("smtps://mailer:hush@mail.example.com:465".into()),
+            "STEWARD_SMTP_FROM" => Some("steward@example.com".into()),
+            _ => None,
+        })
+        .expect("valid env");
+        assert!(!format!("{s:?}").contains("hush"));
+        assert!(check_smtp_url("smtps://mailer:hush@mail.example.com:465").is_ok());
+        let e = check_smtp_url("http://mailer:hush@mail.example.com").expect_err("not smtp");
+        assert!(!e.to_string().contains("hush"));
     }
 
     #[test]

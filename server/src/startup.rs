@@ -32,7 +32,7 @@ impl Application {
         leptos_options.site_root = settings.site_root.clone().into();
         leptos_options.site_pkg_dir = "pkg".into();
         leptos_options.site_addr = listener.local_addr()?;
-        let jobs = std::sync::Arc::new(crate::jobs::Runner::new(store.clone(), &settings.jobs)?);
+        let jobs = std::sync::Arc::new(crate::jobs::Runner::new(store.clone(), settings)?);
         let state = AppState {
             store: store.clone(),
             metrics: Default::default(),

@@ -52,6 +52,8 @@ pub struct AppState {
         (name = "on-call", description = "Schedules, overrides and who is on call"),
         (name = "checks", description = "Scheduled jobs, decay rules, findings, exemptions \
             and maintenance scorecards"),
+        (name = "notifications", description = "Where a team's notifications go and how \
+            their delivery went"),
         (name = "operations"))
 )]
 struct ApiDoc;

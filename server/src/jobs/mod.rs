@@ -27,19 +27,25 @@ pub fn parse_cron(expr: &str) -> Result<Cron, String> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobKind {
     Checks,
+    Deliveries,
+    Digest,
     SessionCleanup,
     HistoryRetention,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 3] = [
+    pub const ALL: [JobKind; 5] = [
         JobKind::Checks,
+        JobKind::Deliveries,
+        JobKind::Digest,
         JobKind::SessionCleanup,
         JobKind::HistoryRetention,
     ];
     pub fn name(self) -> &'static str {
         match self {
             JobKind::Checks => "checks",
+            JobKind::Deliveries => "deliveries",
+            JobKind::Digest => "digest",
             JobKind::SessionCleanup => "session-cleanup",
             JobKind::HistoryRetention => "history-retention",
         }
@@ -47,6 +53,8 @@ impl JobKind {
     fn title(self) -> &'static str {
         match self {
             JobKind::Checks => "Decay checks",
+            JobKind::Deliveries => "Notification deliveries",
+            JobKind::Digest => "Weekly digest",
             JobKind::SessionCleanup => "Session clean-up",
             JobKind::HistoryRetention => "History retention",
         }
@@ -56,6 +64,14 @@ impl JobKind {
             JobKind::Checks => {
                 "Evaluates every rule over the services whose facts changed (Run now: all \
                  services), opens and resolves findings and updates the scorecards."
+            }
+            JobKind::Deliveries => {
+                "Sends the notifications waiting in the outbox to each team's channels, and \
+                 retries failed deliveries with backoff."
+            }
+            JobKind::Digest => {
+                "Queues each team's weekly digest: new, fixed and still open findings, level \
+                 changes and what fails soon."
             }
             JobKind::SessionCleanup => "Removes expired sessions and old sign-in failures.",
             JobKind::HistoryRetention => {
@@ -115,6 +131,7 @@ pub struct Runner {
     pub replica: String,
     pub settings: JobSettings,
     pub specs: Vec<Spec>,
+    pub notifier: crate::integrations::notify::Notifier,
 }
 
 /// A running job's way to report progress (and keep its lease).
@@ -173,9 +190,12 @@ pub fn replica_name() -> String {
 }
 
 impl Runner {
-    pub fn new(store: Store, settings: &JobSettings) -> anyhow::Result<Runner> {
+    pub fn new(store: Store, all: &crate::configuration::Settings) -> anyhow::Result<Runner> {
+        let settings = &all.jobs;
         let expr = |k: JobKind| match k {
             JobKind::Checks => settings.checks.clone(),
+            JobKind::Deliveries => settings.deliveries.clone(),
+            JobKind::Digest => settings.digest.clone(),
             JobKind::SessionCleanup => settings.session_cleanup.clone(),
             JobKind::HistoryRetention => settings.history_retention.clone(),
         };
@@ -193,6 +213,7 @@ impl Runner {
             replica: replica_name(),
             settings: settings.clone(),
             specs,
+            notifier: crate::integrations::notify::Notifier::new(all)?,
         })
     }
 
@@ -295,6 +316,24 @@ impl Runner {
                     .await
                     .context("the checks pass failed")?;
                 counts = report.counts();
+            }
+            JobKind::Deliveries => {
+                counts = crate::integrations::notify::deliver_due(
+                    &self.store,
+                    &self.replica,
+                    &self.notifier,
+                )
+                .await
+                .context("delivering notifications")?;
+            }
+            JobKind::Digest => {
+                counts = crate::integrations::notify::enqueue_weekly_with(
+                    &self.store,
+                    Utc::now(),
+                    &crate::store::checks::scores::fails_soon_by_team(&self.store).await?,
+                )
+                .await
+                .context("queueing the weekly digests")?;
             }
             JobKind::SessionCleanup => {
                 let n = crate::store::sessions::delete_expired(&self.store)

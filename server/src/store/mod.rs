@@ -6,9 +6,11 @@
 pub mod accounts;
 pub mod audit;
 pub mod catalog;
+pub mod channels;
 pub mod checks;
 pub mod jobs;
 pub mod oncall;
+pub mod outbox;
 pub mod people;
 pub mod services;
 pub mod sessions;

@@ -117,6 +117,14 @@ const MATRIX: &[(&str, [u16; 7])] = &[
         "PUT /api/v1/services/{slug}/escalation-policy",
         [401, 403, 403, 200, 200, 403, 200],
     ),
+    (
+        "POST /api/v1/teams/{slug}/channels",
+        [401, 403, 403, 201, 201, 403, 201],
+    ),
+    (
+        "DELETE /api/v1/teams/{slug}/channels/{id}",
+        [401, 403, 403, 204, 204, 403, 204],
+    ),
     // An admin account linked to no person has nobody to put on call: 422.
     ("POST /api/v1/swaps", [401, 403, 403, 201, 201, 403, 201]),
     (
@@ -441,6 +449,25 @@ async fn request(app: &TestApp, route: &str, caller: &Caller) -> (String, &'stat
             "/api/v1/services/ledger/scorecard/check".into(),
             json_body(json!(null)),
         ),
+        "POST /api/v1/teams/{slug}/channels" => (
+            "/api/v1/teams/payments/channels".into(),
+            json_body(json!({"kind": "email", "name": "Payments", "target": "pay@example.com"})),
+        ),
+        "DELETE /api/v1/teams/{slug}/channels/{id}" => {
+            let id: i64 = sqlx::query_scalar(
+                "insert into notification_channels (team_id, kind, name, target, created_at, \
+                 updated_at) values ((select id from teams where slug = 'payments'), 'email', \
+                 'Matrix', 'pay@example.com', '2026-03-01T00:00:00Z', '2026-03-01T00:00:00Z') \
+                 returning id",
+            )
+            .fetch_one(&app.store.pool)
+            .await
+            .expect("channel");
+            (
+                format!("/api/v1/teams/payments/channels/{id}"),
+                json_body(json!(null)),
+            )
+        }
         other => panic!("no request for {other}"),
     };
     (path, content_type, body)
@@ -508,6 +535,12 @@ async fn restore(app: &TestApp, route: &str, caller: &Caller) {
                 .execute(&app.store.pool)
                 .await
                 .expect("restore feeds");
+        }
+        "POST /api/v1/teams/{slug}/channels" => {
+            sqlx::query("delete from notification_channels")
+                .execute(&app.store.pool)
+                .await
+                .expect("restore channels");
         }
         "POST /api/v1/accounts" => {
             sqlx::query("delete from accounts where handle = 'matrix-account'")

@@ -229,7 +229,16 @@ async fn a_full_pass_runs_as_a_job_and_scores_every_service(app: TestApp) {
         .iter()
         .map(|j| j["name"].as_str().expect("name"))
         .collect();
-    assert_eq!(names, ["checks", "session-cleanup", "history-retention"]);
+    assert_eq!(
+        names,
+        [
+            "checks",
+            "deliveries",
+            "digest",
+            "session-cleanup",
+            "history-retention"
+        ]
+    );
     let checks = &jobs.body["jobs"][0];
     assert_eq!(checks["intervalSecs"], 900);
     assert_eq!(checks["stale"], false);
@@ -516,8 +525,8 @@ async fn a_job_that_stopped_running_is_a_finding(app: TestApp) {
     .await
     .expect("old run");
     let jobs = app.get("/api/v1/jobs").await.body;
-    assert_eq!(jobs["jobs"][1]["name"], "session-cleanup");
-    assert_eq!(jobs["jobs"][1]["stale"], true, "{jobs}");
+    assert_eq!(jobs["jobs"][3]["name"], "session-cleanup");
+    assert_eq!(jobs["jobs"][3]["stale"], true, "{jobs}");
     let org = app.get("/api/v1/scorecards/maintenance").await.body;
     assert_eq!(org["staleJobs"], json!(["session-cleanup"]), "{org}");
 

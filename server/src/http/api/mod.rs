@@ -3,6 +3,7 @@
 mod accounts;
 mod audit;
 mod catalog;
+mod channels;
 mod checks;
 mod escalation;
 mod feeds;
@@ -32,4 +33,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(escalation::router())
         .merge(oncall_health::router())
         .merge(checks::router())
+        .merge(channels::router())
 }

@@ -40,8 +40,8 @@ pub struct Report {
     pub changed: i64,
     pub unknown: i64,
     pub errors: i64,
-    /// Findings opened on tier 1–2 services, for immediate notification.
-    pub notify: Vec<i64>,
+    /// Findings opened (or reopened) on tier 1–2 services: their owners are told at once.
+    pub notify: Vec<(i64, Key, bool)>,
 }
 
 impl Report {
@@ -74,7 +74,8 @@ struct Existing {
     age: Option<i64>,
 }
 
-type Key = (Option<i64>, String, String);
+/// (service id, rule, subject).
+pub type Key = (Option<i64>, String, String);
 
 pub async fn run(
     store: &Store,
@@ -131,6 +132,7 @@ pub async fn run(
         }
     }
     reconcile(&mut tx, &existing, &wanted, &at, &mut report).await?;
+    enqueue_notifications(&mut tx, &snap, &wanted, &report.notify).await?;
     if !matches!(scope, Scope::Service(_)) {
         stale_findings(&mut tx, stale_jobs, &at, &mut report).await?;
     }
@@ -140,6 +142,55 @@ pub async fn run(
         p.report(total, total).await;
     }
     Ok(report)
+}
+
+/// Outbox rows for the findings that must be sent at once, in the pass's transaction: a
+/// finding and its notification are stored together or not at all.
+async fn enqueue_notifications(
+    conn: &mut AnyConnection,
+    snap: &Snapshot,
+    wanted: &HashMap<Key, (i64, &crate::domain::checks::assess::Wanted)>,
+    notify: &[(i64, Key, bool)],
+) -> Result<()> {
+    if notify.is_empty() {
+        return Ok(());
+    }
+    let by_id: HashMap<i64, usize> = snap
+        .services
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id, i))
+        .collect();
+    for (id, key, reopened) in notify {
+        let (Some(service), Some((_, w))) = (
+            key.0
+                .and_then(|sid| by_id.get(&sid))
+                .map(|i| &snap.services[*i]),
+            wanted.get(key),
+        ) else {
+            continue;
+        };
+        let def = crate::domain::checks::rule(w.rule);
+        crate::store::outbox::enqueue_finding_opened(
+            conn,
+            &crate::store::outbox::OpenedFinding {
+                finding_id: *id,
+                service: service.slug.clone(),
+                service_name: service.name.clone(),
+                tier: service.tier,
+                teams: service.owners.clone(),
+                rule: w.rule.to_string(),
+                rule_title: def.map_or(w.rule, |d| d.title).to_string(),
+                severity: w.severity.to_string(),
+                message: w.message.clone(),
+                how_to_fix: def.map_or("", |d| d.how_to_fix).to_string(),
+                subject: w.subject.clone(),
+                reopened: *reopened,
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Active exemptions by service id.
@@ -384,7 +435,7 @@ async fn reconcile(
                 event(conn, id, at, "opened", w.result).await?;
                 report.opened += 1;
                 if *tier <= 2 && w.enforced && w.result == "fail" {
-                    report.notify.push(id);
+                    report.notify.push((id, key.clone(), false));
                 }
             }
             Some(e) => {
@@ -424,7 +475,7 @@ async fn reconcile(
                     event(conn, e.id, at, "reopened", w.result).await?;
                     report.reopened += 1;
                     if *tier <= 2 && w.enforced && w.result == "fail" {
-                        report.notify.push(e.id);
+                        report.notify.push((e.id, key.clone(), true));
                     }
                 }
             }

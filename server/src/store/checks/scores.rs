@@ -469,3 +469,49 @@ pub async fn prune(store: &Store, before: &str) -> Result<BTreeMap<String, i64>>
         ("outbox".into(), outbox as i64),
     ]))
 }
+
+/// What fails soon per owning team, for the weekly digests (exemptions expiring are left out:
+/// the digest lists those itself).
+pub async fn fails_soon_by_team(
+    store: &Store,
+) -> Result<BTreeMap<String, Vec<crate::integrations::notify::digest::FailsSoon>>> {
+    let mut out: BTreeMap<String, Vec<_>> = BTreeMap::new();
+    for r in sqlx::query(
+        "select t.slug as team, s.slug, s.name, ss.fails_soon from service_scores ss \
+         join services s on s.id = ss.service_id join service_owners o on o.service_id = s.id \
+         join teams t on t.id = o.team_id where ss.fails_soon <> '[]' order by t.slug, s.slug",
+    )
+    .fetch_all(&store.pool)
+    .await?
+    {
+        let soon: Vec<serde_json::Value> =
+            serde_json::from_str(&r.try_get::<String, _>("fails_soon")?).unwrap_or_default();
+        let service: String = r.try_get("slug")?;
+        let name: String = r.try_get("name")?;
+        for x in soon {
+            if x["reason"] == "its exemption expires" {
+                continue;
+            }
+            let rule = x["rule"].as_str().unwrap_or_default().to_string();
+            out.entry(r.try_get("team")?).or_default().push(
+                crate::integrations::notify::digest::FailsSoon {
+                    service: service.clone(),
+                    service_name: name.clone(),
+                    what: format!(
+                        "{}: {}",
+                        checks::rule(&rule).map_or(rule.as_str(), |d| d.title),
+                        x["reason"].as_str().unwrap_or_default()
+                    ),
+                    rule,
+                    at: x["at"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .get(..10)
+                        .unwrap_or("")
+                        .into(),
+                },
+            );
+        }
+    }
+    Ok(out)
+}
