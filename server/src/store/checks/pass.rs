@@ -608,24 +608,35 @@ async fn write_scores(
 ) -> Result<()> {
     let day = now.format("%Y-%m-%d").to_string();
     let mut scores: HashMap<i64, (String, i64)> = HashMap::new();
-    // What each stored score says beyond level and percentage, to skip rewriting it.
-    let mut rest: HashMap<i64, (String, String, String)> = HashMap::new();
-    for r in sqlx::query(
-        "select service_id, level, percent, statuses, fails_soon, to_next from service_scores",
-    )
-    .fetch_all(&mut *conn)
-    .await?
+    for r in sqlx::query("select service_id, level, percent from service_scores")
+        .fetch_all(&mut *conn)
+        .await?
     {
-        let id: i64 = r.try_get("service_id")?;
-        scores.insert(id, (r.try_get("level")?, r.try_get("percent")?));
-        rest.insert(
-            id,
-            (
-                r.try_get("statuses")?,
-                r.try_get("fails_soon")?,
-                r.try_get("to_next")?,
-            ),
+        scores.insert(
+            r.try_get("service_id")?,
+            (r.try_get("level")?, r.try_get("percent")?),
         );
+    }
+    // What the assessed services' stored scores say beyond level and percentage, to skip
+    // rewriting those that did not change.
+    let mut rest: HashMap<i64, (String, String, String)> = HashMap::new();
+    let ids: Vec<i64> = assessed.iter().map(|(i, _)| snap.services[*i].id).collect();
+    for chunk in ids.chunks(500) {
+        let mut sql = Sql::new(
+            "select service_id, statuses, fails_soon, to_next from service_scores \
+             where service_id in ",
+        );
+        sql.bind_list(chunk);
+        for r in sql.query().fetch_all(&mut *conn).await? {
+            rest.insert(
+                r.try_get("service_id")?,
+                (
+                    r.try_get("statuses")?,
+                    r.try_get("fails_soon")?,
+                    r.try_get("to_next")?,
+                ),
+            );
+        }
     }
     for (i, a) in assessed {
         let s = &snap.services[*i];
@@ -687,10 +698,35 @@ async fn write_scores(
             teams.entry(o.as_str()).or_default().add(level, *bp);
         }
     }
-    for (team, tally) in &teams {
-        history(conn, "team", team, &day, tally).await?;
+    // Today's rows are rewritten only where the figures moved.
+    let mut today: HashMap<(String, String), (i64, i64, String)> = HashMap::new();
+    for r in sqlx::query(
+        "select scope_kind, scope, percent_bp, services, levels from scorecard_history \
+         where day = $1 and scope_kind in ('team', 'org')",
+    )
+    .bind(&day)
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        today.insert(
+            (r.try_get("scope_kind")?, r.try_get("scope")?),
+            (
+                r.try_get("percent_bp")?,
+                r.try_get("services")?,
+                r.try_get("levels")?,
+            ),
+        );
     }
-    history(conn, "org", WHOLE, &day, &org).await?;
+    let rows = teams
+        .iter()
+        .map(|(team, tally)| ("team", *team, tally))
+        .chain(std::iter::once(("org", WHOLE, &org)));
+    for (kind, scope, tally) in rows {
+        let now_row = (tally.average_bp(), tally.services, tally.levels_json());
+        if today.get(&(kind.to_string(), scope.to_string())) != Some(&now_row) {
+            history(conn, kind, scope, &day, tally).await?;
+        }
+    }
     Ok(())
 }
 
