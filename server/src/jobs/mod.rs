@@ -347,9 +347,13 @@ impl Runner {
                 counts = crate::store::checks::scores::prune(&self.store, &before)
                     .await
                     .context("could not prune history")?;
+                // Job runs pile up fastest (deliveries run every 30 s): a month is kept.
+                let runs_before = runs::text(
+                    Utc::now() - Duration::days(self.settings.history_retention_days.min(30)),
+                );
                 counts.insert(
                     "jobRuns".into(),
-                    runs::prune(&self.store, &before).await? as i64,
+                    runs::prune(&self.store, &runs_before).await? as i64,
                 );
             }
         }

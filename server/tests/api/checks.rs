@@ -14,6 +14,7 @@ both!(
     rules_are_tuned_by_admins_with_a_dry_run_first,
     a_failing_job_is_recorded_and_the_server_goes_on,
     a_job_that_stopped_running_is_a_finding,
+    history_is_kept_within_its_retention_limit,
 );
 
 /// A service of payments with no description (the `catalog.description` rule fails).
@@ -549,4 +550,45 @@ async fn a_job_that_stopped_running_is_a_finding(app: TestApp) {
     assert_eq!(open.body["total"], 0, "{}", open.text);
     let org = app.get("/api/v1/scorecards/maintenance").await.body;
     assert_eq!(org["staleJobs"], json!([]));
+}
+
+async fn history_is_kept_within_its_retention_limit(app: TestApp) {
+    app.seed().await;
+    assert_eq!(run_job(&app, "checks").await["outcome"], "succeeded");
+    for day in ["2020-01-01", "2020-01-02"] {
+        sqlx::query(
+            "insert into scorecard_history (scope_kind, scope, day, level, percent_bp, \
+             services, levels) values ('org', '-', $1, 'none', 5000, 3, '{}')",
+        )
+        .bind(day)
+        .execute(&app.store.pool)
+        .await
+        .expect("old history");
+    }
+    sqlx::query(
+        "insert into job_runs (job, tick, trigger, replica, started_at, finished_at, outcome, \
+         heartbeat_at) values ('checks', '2020-01-01T00:00:00Z', 'schedule', 'old:1', \
+         '2020-01-01T00:00:00Z', '2020-01-01T00:00:01Z', 'failed', '2020-01-01T00:00:01Z')",
+    )
+    .execute(&app.store.pool)
+    .await
+    .expect("old run");
+    let run = run_job(&app, "history-retention").await;
+    assert_eq!(run["outcome"], "succeeded", "{run}");
+    assert_eq!(run["counts"]["history"], 2, "{run}");
+    assert_eq!(run["counts"]["jobRuns"], 1, "{run}");
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from scorecard_history where day < '2026-01-01'"
+        )
+        .await,
+        0
+    );
+    // Today's rows and recent runs stay.
+    assert!(count(&app, "select count(*) from scorecard_history").await > 0);
+    assert_eq!(
+        count(&app, "select count(*) from job_runs where job = 'checks'").await,
+        1
+    );
 }
