@@ -134,6 +134,7 @@ pub fn TrendChart(
     let desc = summary(&history);
     let title_id = format!("{id}-title");
     let desc_id = format!("{id}-desc");
+    let labelled_by = format!("{title_id} {desc_id}");
     let rows = history
         .into_iter()
         .map(|h| {
@@ -164,7 +165,7 @@ pub fn TrendChart(
         <figure class="chart" id=id.clone()>
             <div class="chart-box">
                 <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img"
-                    aria-labelledby=format!("{title_id} {desc_id}") focusable="false">
+                    aria-labelledby=labelled_by focusable="false">
                     <title id=title_id>{title.clone()}</title>
                     <desc id=desc_id>{desc.clone()}</desc>
                     {grid}

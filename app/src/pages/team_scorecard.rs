@@ -135,8 +135,9 @@ fn Grid(rules: Vec<RuleColumn>, services: Vec<ServiceScoreRow>) -> impl IntoView
                 .into_iter()
                 .zip(rule_ids.iter().cloned())
                 .map(|(status, rule)| {
+                    let class = format!("cell cell-{status}");
                     view! {
-                        <td class=format!("cell cell-{status}") data-rule=rule>
+                        <td class=class data-rule=rule>
                             <StatusMark status/>
                         </td>
                     }

@@ -151,13 +151,13 @@ where
         <fieldset class="check-list" id=id tabindex="-1">
             <legend>{legend}" "<span class="hint">"(none ticked: all)"</span></legend>
             {values.into_iter().enumerate().map(|(i, (value, label))| {
-                let box_id = format!("{id}-{i}");
+                let (box_id, label_for) = (format!("{id}-{i}"), format!("{id}-{i}"));
                 let checked = { let v = value.clone(); move || list.with(|l| l.contains(&v)) };
                 let toggle = move |_| list.update(|l| {
                     if let Some(pos) = l.iter().position(|x| *x == value) { l.remove(pos); } else { l.push(value.clone()); }
                 });
                 view! {
-                    <label class="check" for=box_id.clone()>
+                    <label class="check" for=label_for>
                         <input type="checkbox" id=box_id prop:checked=checked on:change=toggle/>
                         " "{label}
                     </label>
@@ -242,7 +242,7 @@ pub fn RuleForm(rule: Rule) -> impl IntoView {
             "The change was not saved."
         }
     });
-    let select = |id: &'static str, options: &'static [&'static str], value: RwSignal<String>| {
+    let select = move |id: &'static str, options: &'static [&'static str], value: RwSignal<String>| {
         view! {
             <select id=id name=id aria-invalid=errors.invalid(id) aria-describedby=errors.described_by(id, false)
                 on:change=move |ev| value.set(event_target_value(&ev))>
