@@ -110,7 +110,8 @@ create table check_state (
     evaluated_at text not null
 );
 
--- Each service's maintenance score as of the last pass.
+-- Each service's maintenance score as of the last pass: what team and organisation
+-- scorecards add up.
 create table service_scores (
     service_id integer primary key constraint service_scores_service_fkey references services (id) on delete cascade,
     -- none, bronze, silver or gold
@@ -118,6 +119,12 @@ create table service_scores (
     percent integer not null,
     passing integer not null,
     applicable integer not null,
+    -- {rule: status} as the scorecard shows it
+    statuses text not null default '{}',
+    -- [{rule, subject, at, reason}]: passing now, failing soon
+    fails_soon text not null default '[]',
+    -- the rules between the service and its next level
+    to_next text not null default '[]',
     updated_at text not null
 );
 

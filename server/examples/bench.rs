@@ -298,11 +298,13 @@ async fn main() {
         &load(&client, pages).await,
     );
     on_call_now(&client, &base).await;
+    checks_via_api(&client, &base).await;
     println!(
         "server peak RSS: {:.1} MiB",
         peak_rss_kib(&child.0) as f64 / 1024.0
     );
     drop(child);
+    checks_passes(&db).await;
     driver_comparison(&db).await;
     let start = Instant::now();
     for _ in 0..10 {
@@ -315,6 +317,78 @@ async fn main() {
         start.elapsed().as_secs_f64() * 100.0
     );
     final_schedule_year();
+}
+
+/// "Run now" of the checks job through the API: a full pass over every service and rule,
+/// timed by the run's own record.
+async fn checks_via_api(client: &reqwest::Client, base: &str) {
+    let run: serde_json::Value = client
+        .post(format!("{base}/api/v1/jobs/checks/run"))
+        .send()
+        .await
+        .expect("run now")
+        .json()
+        .await
+        .expect("run");
+    let id = run["id"].as_i64().expect("run id");
+    loop {
+        let run: serde_json::Value = client
+            .get(format!("{base}/api/v1/jobs/runs/{id}"))
+            .send()
+            .await
+            .expect("run")
+            .json()
+            .await
+            .expect("run");
+        if run["outcome"] != "running" {
+            let at = |k: &str| {
+                chrono::DateTime::parse_from_rfc3339(run[k].as_str().expect("instant"))
+                    .expect("instant")
+            };
+            println!(
+                "checks job, full pass via Run now ({} rules × {} services): {:.2} s, {} findings opened ({})",
+                steward_server::domain::checks::registry().len(),
+                run["counts"]["evaluated"],
+                (at("finishedAt") - at("startedAt")).num_milliseconds() as f64 / 1e3,
+                run["counts"]["opened"],
+                run["outcome"],
+            );
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The pass itself on the benchmark's database: a full pass when findings exist already, and
+/// an incremental pass after one service changed.
+async fn checks_passes(db: &std::path::Path) {
+    use steward_server::store::checks::pass::{run, Scope};
+    let store = steward_server::store::Store::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .expect("connect");
+    let start = Instant::now();
+    let full = run(&store, Scope::Full, &[], None).await.expect("full pass");
+    println!(
+        "checks pass, full (findings in place): {:.0} ms ({} evaluated, {} changed)",
+        start.elapsed().as_secs_f64() * 1e3,
+        full.evaluated,
+        full.opened + full.resolved + full.changed
+    );
+    sqlx::query("update services set description = null where slug = 'svc-4242'")
+        .execute(&store.pool)
+        .await
+        .expect("change one service");
+    let start = Instant::now();
+    let one = run(&store, Scope::Changed, &[], None)
+        .await
+        .expect("incremental pass");
+    println!(
+        "checks pass, incremental after one service changed: {:.1} ms ({} evaluated, {} opened)",
+        start.elapsed().as_secs_f64() * 1e3,
+        one.evaluated,
+        one.opened
+    );
+    store.pool.close().await;
 }
 
 /// An admin account and a write token for the benchmark, made with the command line on the

@@ -39,6 +39,106 @@ pub struct Settings {
     pub demo_password: Option<String>,
     /// Sign-in with GitHub, when a client id and secret are set.
     pub github: Option<GithubSettings>,
+    /// The scheduler and its jobs.
+    pub jobs: JobSettings,
+}
+
+/// When each job runs: six-field cron expressions (seconds first), in UTC so that a
+/// daylight-saving change never skips or doubles a tick.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobSettings {
+    /// Run the scheduler in this process (`STEWARD_SCHEDULER=off` for a replica that only
+    /// serves; "Run now" still works there).
+    pub scheduler: bool,
+    pub checks: String,
+    pub session_cleanup: String,
+    pub history_retention: String,
+    /// Days of scorecard history, finding events and job runs kept.
+    pub history_retention_days: i64,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        JobSettings {
+            scheduler: true,
+            checks: "0 */15 * * * *".into(),
+            session_cleanup: "0 0 * * * *".into(),
+            history_retention: "0 30 3 * * *".into(),
+            history_retention_days: 400,
+        }
+    }
+}
+
+/// The `[jobs]` table of `steward.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+struct FileJobs {
+    scheduler: Option<bool>,
+    checks: Option<String>,
+    session_cleanup: Option<String>,
+    history_retention: Option<String>,
+    history_retention_days: Option<i64>,
+}
+
+impl JobSettings {
+    fn apply_file(&mut self, f: FileJobs) {
+        self.scheduler = f.scheduler.unwrap_or(self.scheduler);
+        for (slot, v) in [
+            (&mut self.checks, f.checks),
+            (&mut self.session_cleanup, f.session_cleanup),
+            (&mut self.history_retention, f.history_retention),
+        ] {
+            if let Some(v) = v {
+                *slot = v;
+            }
+        }
+        self.history_retention_days = f
+            .history_retention_days
+            .unwrap_or(self.history_retention_days);
+    }
+
+    fn apply_env(&mut self, var: &impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        if let Some(v) = var("STEWARD_SCHEDULER") {
+            self.scheduler = !matches!(v.as_str(), "0" | "false" | "no" | "off");
+        }
+        for (name, slot) in [
+            ("STEWARD_JOBS_CHECKS", &mut self.checks),
+            ("STEWARD_JOBS_SESSION_CLEANUP", &mut self.session_cleanup),
+            ("STEWARD_JOBS_HISTORY_RETENTION", &mut self.history_retention),
+        ] {
+            if let Some(v) = var(name).filter(|v| !v.is_empty()) {
+                *slot = v;
+            }
+        }
+        if let Some(v) = var("STEWARD_HISTORY_RETENTION_DAYS") {
+            self.history_retention_days = v.parse().with_context(|| {
+                format!("STEWARD_HISTORY_RETENTION_DAYS: '{v}' is not a number")
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Every cron expression must parse and the retention must be sensible: checked at
+    /// start-up so that a typo stops the server with the key named, not a silent scheduler.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        for (key, expr) in self.schedules() {
+            crate::jobs::parse_cron(expr)
+                .map_err(|e| anyhow::anyhow!("jobs.{key}: '{expr}' is not a valid schedule: {e}"))?;
+        }
+        if !(1..=3650).contains(&self.history_retention_days) {
+            anyhow::bail!("jobs.history_retention_days must be between 1 and 3650");
+        }
+        Ok(())
+    }
+
+    /// `(settings key, cron expression)` of each job.
+    pub fn schedules(&self) -> [(&'static str, &str); 3] {
+        [
+            ("checks", self.checks.as_str()),
+            ("session_cleanup", self.session_cleanup.as_str()),
+            ("history_retention", self.history_retention.as_str()),
+        ]
+    }
 }
 
 /// An OAuth app on GitHub (or GitHub Enterprise: both base URLs are settings).
@@ -80,6 +180,7 @@ impl std::fmt::Debug for Settings {
             .field("session_max", &self.session_max)
             .field("client_ip_header", &self.client_ip_header)
             .field("github", &self.github)
+            .field("jobs", &self.jobs)
             .finish_non_exhaustive()
     }
 }
@@ -110,6 +211,7 @@ impl Default for Settings {
             client_ip_header: None,
             demo_password: None,
             github: None,
+            jobs: JobSettings::default(),
         }
     }
 }
@@ -133,6 +235,7 @@ struct FileSettings {
     github_org: Option<String>,
     github_web_url: Option<String>,
     github_api_url: Option<String>,
+    jobs: Option<FileJobs>,
 }
 
 impl Settings {
@@ -162,6 +265,9 @@ impl Settings {
                 s.session_max = minutes(h.saturating_mul(60), "session_max_hours")?;
             }
             s.client_ip_header = file.client_ip_header.or(s.client_ip_header);
+            if let Some(jobs) = file.jobs {
+                s.jobs.apply_file(jobs);
+            }
             github = GithubParts {
                 client_id: file.github_client_id,
                 client_secret: file.github_client_secret,
@@ -173,6 +279,7 @@ impl Settings {
         s.apply_env(|k| std::env::var(k).ok())?;
         github.apply_env(|k| std::env::var(k).ok());
         s.github = github.build()?;
+        s.jobs.validate()?;
         Ok(s)
     }
 
@@ -225,6 +332,7 @@ impl Settings {
         if let Some(v) = var("STEWARD_DEMO_PASSWORD") {
             self.demo_password = Some(v);
         }
+        self.jobs.apply_env(&var)?;
         Ok(())
     }
 
@@ -340,6 +448,28 @@ mod tests {
         assert_eq!(github.api_url.as_str(), "http://127.0.0.1:9/");
         assert!(!format!("{github:?}").contains("hush"));
         assert!(GithubParts::default().build().expect("valid").is_none());
+    }
+
+    #[test]
+    fn job_schedules_come_from_the_file_and_the_environment_and_are_checked() {
+        let f: FileSettings =
+            toml::from_str("[jobs]\nchecks = '0 */5 * * * *'\nhistory_retention_days = 30")
+                .expect("valid");
+        let mut s = Settings::default();
+        s.jobs.apply_file(f.jobs.expect("jobs"));
+        assert_eq!(s.jobs.checks, "0 */5 * * * *");
+        assert_eq!(s.jobs.history_retention_days, 30);
+        s.apply_env(|k| (k == "STEWARD_JOBS_SESSION_CLEANUP").then(|| "*/10 * * * * *".into()))
+            .expect("valid env");
+        assert_eq!(s.jobs.session_cleanup, "*/10 * * * * *");
+        assert!(s.jobs.validate().is_ok());
+        s.jobs.checks = "every minute".into();
+        let e = s.jobs.validate().expect_err("invalid cron").to_string();
+        assert!(e.contains("jobs.checks"), "{e}");
+        s.jobs.checks = JobSettings::default().checks;
+        s.jobs.history_retention_days = 0;
+        assert!(s.jobs.validate().is_err());
+        assert!(toml::from_str::<FileSettings>("[jobs]\nchecks_every = '1'").is_err());
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod import_files;
+pub mod jobs;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

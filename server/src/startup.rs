@@ -11,6 +11,8 @@ pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     pub store: Store,
+    pub jobs: std::sync::Arc<crate::jobs::Runner>,
+    scheduler: bool,
 }
 
 impl Application {
@@ -30,15 +32,20 @@ impl Application {
         leptos_options.site_root = settings.site_root.clone().into();
         leptos_options.site_pkg_dir = "pkg".into();
         leptos_options.site_addr = listener.local_addr()?;
+        let jobs = std::sync::Arc::new(crate::jobs::Runner::new(store.clone(), &settings.jobs)?);
         let state = AppState {
             store: store.clone(),
             metrics: Default::default(),
             auth: std::sync::Arc::new(http::auth::AuthConfig::from_settings(settings)),
+            jobs: jobs.clone(),
+            scheduler_running: settings.jobs.scheduler,
         };
         Ok(Application {
             router: http::app(state, leptos_options),
             listener,
             store,
+            jobs,
+            scheduler: settings.jobs.scheduler,
         })
     }
 
@@ -54,18 +61,15 @@ impl Application {
         let listener = self.listener.tap_io(|tcp| {
             let _ = tcp.set_nodelay(true);
         });
-        // Expired sessions and old sign-in failures are removed hourly.
-        let store = self.store.clone();
-        let cleanup = tokio::spawn(async move {
-            let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
-            loop {
-                every.tick().await;
-                match crate::store::sessions::delete_expired(&store).await {
-                    Ok(n) => tracing::debug!(sessions = n, "expired sessions removed"),
-                    Err(e) => tracing::warn!(error = %e, "could not remove expired sessions"),
-                }
+        // The scheduler (checks, session clean-up, …) runs beside the server; a replica
+        // started with it off only serves.
+        let mut scheduler = None;
+        if self.scheduler {
+            match self.jobs.schedule().await {
+                Ok(s) => scheduler = Some(s),
+                Err(e) => tracing::error!(error = %format!("{e:#}"), "the scheduler did not start"),
             }
-        });
+        }
         let router = self
             .router
             .into_make_service_with_connect_info::<std::net::SocketAddr>();
@@ -73,7 +77,9 @@ impl Application {
             .with_graceful_shutdown(shutdown_signal())
             .await
             .context("server error")?;
-        cleanup.abort();
+        if let Some(mut s) = scheduler {
+            let _ = s.shutdown().await;
+        }
         self.store.pool.close().await;
         tracing::info!("stopped");
         Ok(())

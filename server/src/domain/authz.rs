@@ -71,7 +71,13 @@ pub enum Action<'a> {
     WriteOnCall { team: &'a str },
     /// Offer (or withdraw the offer of) part of `person`'s own on-call shift to teammates.
     OfferShift { person: &'a str },
-    /// Catalog-wide writes (import) and account management.
+    /// Grant or revoke an exemption from a rule for a service owned by `owners`; `led` are
+    /// the owning teams the caller leads (only their leads, and admins, may waive a rule).
+    Exempt {
+        owners: &'a [String],
+        led: &'a [String],
+    },
+    /// Catalog-wide writes (import), account management, rule settings and jobs.
     Administer,
 }
 
@@ -128,6 +134,11 @@ pub fn authorize(principal: Option<&Principal>, action: &Action<'_>) -> Result<(
         Action::OfferShift { person } if p.person.as_deref() == Some(*person) => Ok(()),
         Action::OfferShift { person } => Err(Denied::Forbidden(format!(
             "only {person} (or an admin) may offer their shift"
+        ))),
+        Action::Exempt { led, .. } if !led.is_empty() => Ok(()),
+        Action::Exempt { owners, .. } => Err(Denied::Forbidden(format!(
+            "only a lead of {} (or an admin) may grant or revoke an exemption",
+            owners.join(", ")
         ))),
         Action::Administer => Err(Denied::Forbidden("only admins may do this".into())),
     }
@@ -201,6 +212,19 @@ mod tests {
         assert!(!ok(Action::Administer));
         assert_eq!(Role::parse("member"), Some(Role::Member));
         assert_eq!(Role::parse(Role::Admin.as_str()), Some(Role::Admin));
+    }
+
+    #[test]
+    fn exemptions_are_for_leads_of_an_owning_team_and_admins() {
+        let o = owners(&["payments"]);
+        let led = owners(&["payments"]);
+        let member = principal(Role::Member, &["payments"], None);
+        assert!(authorize(Some(&member), &Action::Exempt { owners: &o, led: &led }).is_ok());
+        assert!(authorize(Some(&member), &Action::Exempt { owners: &o, led: &[] }).is_err());
+        let admin = principal(Role::Admin, &[], None);
+        assert!(authorize(Some(&admin), &Action::Exempt { owners: &o, led: &[] }).is_ok());
+        let viewer = principal(Role::Viewer, &["payments"], None);
+        assert!(authorize(Some(&viewer), &Action::Exempt { owners: &o, led: &led }).is_err());
     }
 
     #[test]

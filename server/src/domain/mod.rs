@@ -3,6 +3,7 @@
 pub mod authz;
 pub mod backstage;
 pub mod catalog;
+pub mod checks;
 pub mod graph;
 pub mod oncall;
 pub mod records;

@@ -36,6 +36,9 @@ pub struct AppState {
     pub store: Store,
     pub metrics: metrics::Metrics,
     pub auth: std::sync::Arc<auth::AuthConfig>,
+    pub jobs: std::sync::Arc<crate::jobs::Runner>,
+    /// Whether this replica runs the scheduler (it shows next ticks only then).
+    pub scheduler_running: bool,
 }
 
 #[derive(OpenApi)]
@@ -47,6 +50,8 @@ pub struct AppState {
         (name = "session", description = "Signing in, who you are, API tokens"),
         (name = "accounts", description = "User management, for admins"),
         (name = "on-call", description = "Schedules, overrides and who is on call"),
+        (name = "checks", description = "Scheduled jobs, decay rules, findings, exemptions \
+            and maintenance scorecards"),
         (name = "operations"))
 )]
 struct ApiDoc;

@@ -6,7 +6,9 @@
 pub mod accounts;
 pub mod audit;
 pub mod catalog;
+pub mod checks;
 pub mod oncall;
+pub mod jobs;
 pub mod people;
 pub mod services;
 pub mod sessions;

@@ -552,7 +552,7 @@ async fn extra_of(conn: &mut AnyConnection, id: i64) -> Result<String> {
 }
 
 /// The owners of a service as slugs, for the authorization check.
-fn owner_slugs(service: &Service) -> Vec<String> {
+pub(crate) fn owner_slugs(service: &Service) -> Vec<String> {
     service.owners.iter().map(|o| o.slug.clone()).collect()
 }
 

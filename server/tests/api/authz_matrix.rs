@@ -136,6 +136,25 @@ const MATRIX: &[(&str, [u16; 7])] = &[
         [401, 204, 204, 204, 204, 400, 400],
     ),
     ("POST /api/v1/session", [200, 200, 200, 200, 200, 200, 200]),
+    (
+        "POST /api/v1/jobs/{name}/run",
+        [401, 403, 403, 403, 202, 403, 403],
+    ),
+    ("PUT /api/v1/rules/{id}", [401, 403, 403, 403, 200, 403, 403]),
+    (
+        "POST /api/v1/rules/{id}/dry-run",
+        [401, 200, 200, 200, 200, 200, 200],
+    ),
+    // ada leads payments, which owns ledger; bob is in another team, vic a viewer.
+    ("POST /api/v1/exemptions", [401, 403, 403, 201, 201, 403, 201]),
+    (
+        "DELETE /api/v1/exemptions/{id}",
+        [401, 403, 403, 200, 200, 403, 200],
+    ),
+    (
+        "POST /api/v1/services/{slug}/scorecard/check",
+        [401, 403, 403, 200, 200, 403, 200],
+    ),
 ];
 
 struct Caller {
@@ -154,9 +173,15 @@ async fn snapshot(app: &TestApp) -> String {
             .expect("count")
     };
     let feeds = format!(
-        " feeds={} revoked_feeds={}",
+        " feeds={} revoked_feeds={} exemptions={} revoked_exemptions={} rule_settings={} \
+         job_runs={} findings={}",
         count("select count(*) from calendar_feeds").await,
         count("select count(*) from calendar_feeds where revoked_at is not null").await,
+        count("select count(*) from exemptions").await,
+        count("select count(*) from exemptions where revoked_at is not null").await,
+        count("select coalesce(sum(version), 0) from rule_settings").await,
+        count("select count(*) from job_runs").await,
+        count("select count(*) from findings").await,
     );
     format!(
         "audit={} tokens={} revoked={} sessions={} accounts={} members={} inactive={} \
@@ -367,6 +392,49 @@ async fn request(app: &TestApp, route: &str, caller: &Caller) -> (String, &'stat
                 json_body(json!(null)),
             )
         }
+        "POST /api/v1/jobs/{name}/run" => {
+            // The previous caller's run must have finished, or this one would be refused.
+            wait_for_jobs(app).await;
+            (
+                "/api/v1/jobs/session-cleanup/run".into(),
+                json_body(json!(null)),
+            )
+        }
+        "PUT /api/v1/rules/{id}" => {
+            let mut body = app.get("/api/v1/rules/catalog.description").await.body;
+            body["weight"] = json!(5);
+            ("/api/v1/rules/catalog.description".into(), json_body(body))
+        }
+        "POST /api/v1/rules/{id}/dry-run" => {
+            let body = app.get("/api/v1/rules/catalog.description").await.body;
+            (
+                "/api/v1/rules/catalog.description/dry-run".into(),
+                json_body(body),
+            )
+        }
+        "POST /api/v1/exemptions" => (
+            "/api/v1/exemptions".into(),
+            json_body(json!({"service": "ledger", "rule": "catalog.repository",
+                "reason": "Moving to the monorepo",
+                "expiresAt": (chrono::Utc::now() + chrono::Duration::days(30))
+                    .format("%Y-%m-%dT%H:%M:%SZ").to_string()})),
+        ),
+        "DELETE /api/v1/exemptions/{id}" => {
+            let id: i64 = sqlx::query_scalar(
+                "insert into exemptions (service_id, rule_id, reason, approved_by, expires_at, \
+                 created_at) values ((select id from services where slug = 'ledger'), \
+                 'catalog.repository', 'matrix', 'root', '2999-01-01T00:00:00Z', \
+                 '2026-03-01T00:00:00Z') returning id",
+            )
+            .fetch_one(&app.store.pool)
+            .await
+            .expect("exemption");
+            (format!("/api/v1/exemptions/{id}"), json_body(json!(null)))
+        }
+        "POST /api/v1/services/{slug}/scorecard/check" => (
+            "/api/v1/services/ledger/scorecard/check".into(),
+            json_body(json!(null)),
+        ),
         other => panic!("no request for {other}"),
     };
     (path, content_type, body)
@@ -462,12 +530,34 @@ async fn restore(app: &TestApp, route: &str, caller: &Caller) {
             )
             .await
         }
+        "POST /api/v1/exemptions" | "DELETE /api/v1/exemptions/{id}" => {
+            sqlx::query("delete from exemptions")
+                .execute(&app.store.pool)
+                .await
+                .expect("restore exemptions");
+        }
         "PATCH /api/v1/accounts/{handle}" => {
             let body = json!({"role": "viewer", "active": true});
             admin("PATCH", "/api/v1/accounts/matrix-target", Some(body)).await
         }
         _ => {}
     }
+}
+
+/// Waits until no job run is in progress.
+async fn wait_for_jobs(app: &TestApp) {
+    for _ in 0..400 {
+        let running: i64 =
+            sqlx::query_scalar("select count(*) from job_runs where outcome = 'running'")
+                .fetch_one(&app.store.pool)
+                .await
+                .expect("runs");
+        if running == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("a job run did not finish");
 }
 
 fn on_call_schedule(slug: &str) -> Value {

@@ -112,6 +112,9 @@ pub async fn spawn_app_with(db: Db, configure: impl FnOnce(&mut Settings)) -> Op
         log_format: LogFormat::Pretty,
         ..Settings::default()
     };
+    // Tests run jobs when they ask for them; a scheduler firing in the middle of a test
+    // would make its counts depend on the clock.
+    settings.jobs.scheduler = false;
     configure(&mut settings);
     let app = Application::build(&settings).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());

@@ -3,6 +3,7 @@
 mod accounts;
 mod audit;
 mod catalog;
+mod checks;
 mod escalation;
 mod feeds;
 mod oncall;
@@ -30,4 +31,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(oncall::router())
         .merge(escalation::router())
         .merge(oncall_health::router())
+        .merge(checks::router())
 }

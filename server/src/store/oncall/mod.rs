@@ -41,11 +41,11 @@ use steward_app::api::FieldError;
 /// The longest window one request may compute.
 pub const MAX_WINDOW_DAYS: i64 = 400;
 
-const SELECT: &str = "select s.id, s.slug, s.name, t.slug as team, s.time_zone, s.description, \
+pub(crate) const SELECT: &str = "select s.id, s.slug, s.name, t.slug as team, s.time_zone, s.description, \
      s.layers, s.version, s.created_at, s.updated_at from schedules s \
      join teams t on t.id = s.team_id";
 
-fn row_schedule(r: &sqlx::any::AnyRow) -> Result<(i64, Schedule)> {
+pub(crate) fn row_schedule(r: &sqlx::any::AnyRow) -> Result<(i64, Schedule)> {
     let layers: String = r.try_get("layers")?;
     Ok((
         r.try_get("id")?,
@@ -98,7 +98,7 @@ pub async fn get(store: &Store, slug: &str) -> Result<Schedule> {
 }
 
 /// The saved schedule as the model sees it (without overrides).
-fn model_of(s: &Schedule) -> Result<model::Schedule> {
+pub(crate) fn model_of(s: &Schedule) -> Result<model::Schedule> {
     let zone = parse_zone("timeZone", &s.time_zone)?;
     let layers = s
         .layers
@@ -655,4 +655,36 @@ pub(crate) fn local_text(zone: Tz, t: DateTime<Utc>) -> String {
     model::to_local(zone, t)
         .format("%Y-%m-%d %H:%M")
         .to_string()
+}
+
+/// Every schedule as a model with its overrides in `[from, to)`, each on its own: a schedule
+/// whose stored layers no longer parse is an `Err` for that schedule alone (the decay checks
+/// report it as unknown) instead of failing the whole read.
+pub(crate) async fn models_tolerant(
+    conn: &mut AnyConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<(String, std::result::Result<model::Schedule, String>)>> {
+    let rows = sqlx::query(SELECT).fetch_all(&mut *conn).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    let mut ids = Vec::new();
+    for r in &rows {
+        let slug: String = r.try_get("slug")?;
+        let parsed = row_schedule(r).and_then(|(id, saved)| Ok((id, model_of(&saved)?)));
+        match parsed {
+            Ok((id, m)) => {
+                ids.push((id, out.len()));
+                out.push((slug, Ok(m)));
+            }
+            Err(e) => out.push((slug, Err(e.to_string()))),
+        }
+    }
+    let just_ids: Vec<i64> = ids.iter().map(|(id, _)| *id).collect();
+    let mut by_schedule = overrides::in_window(conn, &just_ids, from, to).await?;
+    for (id, i) in ids {
+        if let (Some((_, overrides)), Ok(m)) = (by_schedule.remove(&id), &mut out[i].1) {
+            m.overrides = overrides;
+        }
+    }
+    Ok(out)
 }

@@ -1,0 +1,410 @@
+//! Decay checks through the API: the finding lifecycle (open → resolved → reopened, never
+//! duplicated), unknown results, exemptions and their expiry, rule settings with dry runs,
+//! jobs run now, and the scorecards.
+
+use crate::both;
+use crate::helpers::{service, TestApp};
+use serde_json::{json, Value};
+
+both!(
+    a_finding_opens_resolves_and_reopens_without_duplicates,
+    a_full_pass_runs_as_a_job_and_scores_every_service,
+    a_schedule_that_cannot_be_computed_is_unknown,
+    exemptions_waive_a_rule_until_they_expire,
+    rules_are_tuned_by_admins_with_a_dry_run_first,
+    a_failing_job_is_recorded_and_the_server_goes_on,
+);
+
+/// A service of payments with no description (the `catalog.description` rule fails).
+async fn undescribed(app: &TestApp, slug: &str) {
+    let mut body = service(slug, &["payments"], 1, &[]);
+    body["description"] = json!(null);
+    let r = app.post("/api/v1/services", &body).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+}
+
+async fn check(app: &TestApp, slug: &str) -> Value {
+    let r = app
+        .post(&format!("/api/v1/services/{slug}/scorecard/check"), &json!(null))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    r.body
+}
+
+fn status_of<'a>(card: &'a Value, rule: &str) -> &'a str {
+    card["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .find(|r| r["rule"] == rule)
+        .and_then(|r| r["status"].as_str())
+        .unwrap_or("absent")
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar::<_, i64>(sql)
+        .fetch_one(&app.store.pool)
+        .await
+        .expect("count")
+}
+
+async fn describe(app: &TestApp, slug: &str, description: Option<&str>) {
+    let mut body = app.get(&format!("/api/v1/services/{slug}")).await.body;
+    body["description"] = json!(description);
+    body["owners"] = json!(["payments"]);
+    let r = app.put(&format!("/api/v1/services/{slug}"), &body).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+}
+
+async fn a_finding_opens_resolves_and_reopens_without_duplicates(app: TestApp) {
+    app.seed().await;
+    undescribed(&app, "vault").await;
+    let card = check(&app, "vault").await;
+    assert_eq!(status_of(&card, "catalog.description"), "fail");
+    let before = card["percent"].as_f64().expect("percent");
+    let open = app
+        .get("/api/v1/findings?service=vault&rule=catalog.description")
+        .await;
+    assert_eq!(open.status, 200, "{}", open.text);
+    assert_eq!(open.body["total"], 1, "{}", open.text);
+    let finding = &open.body["items"][0];
+    assert_eq!(finding["state"], "open");
+    assert_eq!(finding["result"], "fail");
+    assert_eq!(finding["owners"], json!(["payments"]));
+    let id = finding["id"].as_i64().expect("id");
+
+    // Checking again changes nothing and duplicates nothing.
+    check(&app, "vault").await;
+    assert_eq!(
+        count(&app, "select count(*) from findings where rule_id = 'catalog.description'").await,
+        1
+    );
+
+    describe(&app, "vault", Some("Keeps the secrets of every payment")).await;
+    let card = check(&app, "vault").await;
+    assert_eq!(status_of(&card, "catalog.description"), "pass");
+    assert!(card["percent"].as_f64().expect("percent") > before, "{card}");
+    let resolved = app
+        .get("/api/v1/findings?service=vault&rule=catalog.description&state=resolved")
+        .await;
+    assert_eq!(resolved.body["items"][0]["id"], id, "{}", resolved.text);
+    assert!(resolved.body["items"][0]["resolvedAt"].is_string());
+    let still_open = app.get("/api/v1/findings?service=vault&rule=catalog.description").await;
+    assert_eq!(still_open.body["total"], 0);
+
+    describe(&app, "vault", None).await;
+    check(&app, "vault").await;
+    let again = app
+        .get("/api/v1/findings?service=vault&rule=catalog.description")
+        .await;
+    assert_eq!(again.body["items"][0]["id"], id, "the same row reopens");
+    assert_eq!(again.body["items"][0]["reopenedCount"], 1);
+    assert_eq!(
+        count(&app, "select count(*) from findings where rule_id = 'catalog.description'").await,
+        1
+    );
+    let events: Vec<String> = sqlx::query_scalar(
+        "select change from finding_events where finding_id = $1 order by id",
+    )
+    .bind(id)
+    .fetch_all(&app.store.pool)
+    .await
+    .expect("events");
+    assert_eq!(events, ["opened", "resolved", "reopened"]);
+
+    // Bad filters are refused; unknown services have no scorecard.
+    assert_eq!(app.get("/api/v1/findings?state=sleeping").await.status, 400);
+    assert_eq!(app.get("/api/v1/services/nope/scorecard").await.status, 404);
+}
+
+async fn run_job(app: &TestApp, name: &str) -> Value {
+    let r = app.post(&format!("/api/v1/jobs/{name}/run"), &json!(null)).await;
+    assert_eq!(r.status, 202, "{}", r.text);
+    let id = r.body["id"].as_i64().expect("run id");
+    for _ in 0..600 {
+        let run = app.get(&format!("/api/v1/jobs/runs/{id}")).await.body;
+        if run["outcome"] != "running" {
+            return run;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("job {name} did not finish");
+}
+
+async fn a_full_pass_runs_as_a_job_and_scores_every_service(app: TestApp) {
+    app.seed().await;
+    undescribed(&app, "vault").await;
+    let run = run_job(&app, "checks").await;
+    assert_eq!(run["outcome"], "succeeded", "{run}");
+    assert_eq!(run["trigger"], "manual");
+    assert_eq!(run["counts"]["services"], 4, "{run}");
+    assert_eq!(run["counts"]["evaluated"], 4, "{run}");
+    assert!(run["counts"]["opened"].as_i64().expect("opened") >= 5, "{run}");
+    // Tier 1 services without an escalation policy fail the pages rule, each once.
+    let pages = app
+        .get("/api/v1/findings?rule=oncall.escalation-policy")
+        .await;
+    let mut failing: Vec<&str> = pages.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|f| f["service"].as_str().expect("service"))
+        .collect();
+    failing.sort_unstable();
+    assert_eq!(failing, ["ledger", "payments-api", "vault"]);
+    assert_eq!(
+        count(&app, "select count(*) from service_scores").await,
+        4,
+        "every service has a score"
+    );
+
+    let org = app.get("/api/v1/scorecards/maintenance").await;
+    assert_eq!(org.status, 200, "{}", org.text);
+    assert_eq!(org.body["services"], 4);
+    let levels = &org.body["levels"];
+    let total: i64 = ["none", "bronze", "silver", "gold"]
+        .iter()
+        .map(|l| levels[l].as_i64().expect("count"))
+        .sum();
+    assert_eq!(total, 4);
+    assert_eq!(org.body["history"].as_array().expect("history").len(), 1);
+    let team = app.get("/api/v1/scorecards/maintenance?team=payments").await;
+    assert_eq!(team.status, 200, "{}", team.text);
+    assert_eq!(team.body["team"], "payments");
+    let grid = app.get("/api/v1/teams/payments/scorecard").await.body;
+    assert_eq!(grid["services"].as_array().expect("services").len(), 3);
+    let columns = grid["rules"].as_array().expect("rules").len();
+    assert_eq!(grid["services"][0]["cells"].as_array().expect("cells").len(), columns);
+    assert!(
+        grid["fixFirst"]
+            .as_array()
+            .expect("fix first")
+            .iter()
+            .any(|f| f["rule"] == "oncall.escalation-policy"),
+        "{grid}"
+    );
+    assert_eq!(app.get("/api/v1/teams/nobody/scorecard").await.status, 404);
+    assert_eq!(app.get("/api/v1/scorecards/maintenance?days=0").await.status, 422);
+
+    // The next scheduled pass finds nothing changed and evaluates nothing.
+    let jobs = app.get("/api/v1/jobs").await;
+    assert_eq!(jobs.status, 200, "{}", jobs.text);
+    let names: Vec<&str> = jobs.body["jobs"]
+        .as_array()
+        .expect("jobs")
+        .iter()
+        .map(|j| j["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(names, ["checks", "session-cleanup", "history-retention"]);
+    let checks = &jobs.body["jobs"][0];
+    assert_eq!(checks["intervalSecs"], 900);
+    assert_eq!(checks["stale"], false);
+    assert!(checks["lastSuccessAt"].is_string());
+    assert_eq!(app.post("/api/v1/jobs/nightly/run", &json!(null)).await.status, 404);
+}
+
+async fn a_schedule_that_cannot_be_computed_is_unknown(app: TestApp) {
+    app.seed().await;
+    let schedule = json!({"slug": "payments-oncall", "name": "Payments", "team": "payments",
+        "timeZone": "Europe/London", "layers": [{"name": "Primary", "start": "2026-03-02T09:00",
+        "turn": {"unit": "weeks", "length": 1}, "participants": ["ada", "grace"]}]});
+    assert_eq!(app.post("/api/v1/schedules", &schedule).await.status, 201);
+    let policy = json!({"slug": "payments-escalation", "name": "Payments", "team": "payments",
+        "levels": [{"delayMinutes": 0, "targets": [{"schedule": "payments-oncall"}]}]});
+    assert_eq!(app.post("/api/v1/escalation-policies", &policy).await.status, 201);
+    let r = app
+        .put(
+            "/api/v1/services/ledger/escalation-policy",
+            &json!({"policy": "payments-escalation"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let card = check(&app, "ledger").await;
+    assert_eq!(status_of(&card, "oncall.schedule-gaps"), "pass", "{card}");
+    assert_eq!(status_of(&card, "oncall.escalation-policy"), "pass");
+    // Two people alternating weekly: each is on call half the time, over the 25% line.
+    assert_eq!(status_of(&card, "oncall.load"), "fail");
+
+    // Stored layers that no longer parse: the checks cannot tell, and say so.
+    sqlx::query("update schedules set layers = 'not json' where slug = 'payments-oncall'")
+        .execute(&app.store.pool)
+        .await
+        .expect("corrupt");
+    let card = check(&app, "ledger").await;
+    assert_eq!(status_of(&card, "oncall.schedule-gaps"), "unknown", "{card}");
+    let unknown = app.get("/api/v1/findings?service=ledger&result=unknown").await;
+    assert_eq!(unknown.body["total"], 2, "{}", unknown.text);
+    assert_eq!(unknown.body["items"][0]["subject"], "payments-oncall");
+}
+
+async fn exemptions_waive_a_rule_until_they_expire(app: TestApp) {
+    app.seed().await;
+    undescribed(&app, "vault").await;
+    check(&app, "vault").await;
+    let expires = (chrono::Utc::now() + chrono::Duration::days(7))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let good = json!({"service": "vault", "rule": "catalog.description",
+        "reason": "Being rewritten this sprint", "expiresAt": expires});
+
+    // Bad input changes nothing.
+    for (body, field) in [
+        (json!({"service": "vault", "rule": "catalog.nothing", "reason": "x y z", "expiresAt": expires}), "rule"),
+        (json!({"service": "vault", "rule": "catalog.description", "reason": "", "expiresAt": expires}), "reason"),
+        (json!({"service": "vault", "rule": "catalog.description", "reason": "old", "expiresAt": "2020-01-01T00:00:00Z"}), "expiresAt"),
+        (json!({"service": "vault", "rule": "catalog.description", "reason": "long", "expiresAt": "2099-01-01T00:00:00Z"}), "expiresAt"),
+    ] {
+        let r = app.post("/api/v1/exemptions", &body).await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        let fields: Vec<&str> = r.body["error"]["details"]
+            .as_array()
+            .map(|d| d.iter().filter_map(|e| e["field"].as_str()).collect())
+            .unwrap_or_default();
+        assert!(
+            fields.contains(&field) || r.body["error"]["field"] == field,
+            "{field}: {}",
+            r.text
+        );
+    }
+    assert_eq!(count(&app, "select count(*) from exemptions").await, 0);
+
+    // grace is a member of payments but not its lead: only leads and admins may waive.
+    let grace = crate::helpers::client(Some(
+        &crate::helpers::make_token(
+            &app.store,
+            "grace",
+            steward_server::domain::authz::Role::Member,
+            steward_server::domain::authz::Scope::Write,
+            None,
+        )
+        .await,
+    ));
+    let r = app.call(&grace, "POST", "/api/v1/exemptions", Some(&good)).await;
+    assert_eq!(r.status, 403, "{}", r.text);
+    assert_eq!(count(&app, "select count(*) from exemptions").await, 0);
+
+    let r = app.post("/api/v1/exemptions", &good).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["active"], true);
+    let id = r.body["id"].as_i64().expect("id");
+    let card = app.get("/api/v1/services/vault/scorecard").await.body;
+    assert_eq!(status_of(&card, "catalog.description"), "exempt");
+    assert!(
+        card["failsSoon"]
+            .as_array()
+            .expect("fails soon")
+            .iter()
+            .any(|f| f["rule"] == "catalog.description"),
+        "an exemption ending within 14 days fails soon: {card}"
+    );
+    let listed = app.get("/api/v1/exemptions?service=vault").await;
+    assert_eq!(listed.body.as_array().expect("list").len(), 1);
+    let audit = app.get("/api/v1/audit?subject=vault").await.body;
+    assert!(audit["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .any(|e| e["action"] == "exemption.create"));
+
+    // Expired: the rule fails again.
+    sqlx::query("update exemptions set expires_at = '2026-01-01T00:00:00.000000Z'")
+        .execute(&app.store.pool)
+        .await
+        .expect("expire");
+    let card = app.get("/api/v1/services/vault/scorecard").await.body;
+    assert_eq!(status_of(&card, "catalog.description"), "fail");
+    assert_eq!(app.get("/api/v1/exemptions?service=vault").await.body, json!([]));
+    let all = app.get("/api/v1/exemptions?service=vault&all=true").await.body;
+    assert_eq!(all[0]["active"], false);
+
+    let r = app.delete(&format!("/api/v1/exemptions/{id}")).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.body["revokedAt"].is_string());
+    assert_eq!(app.delete("/api/v1/exemptions/999999").await.status, 404);
+}
+
+async fn rules_are_tuned_by_admins_with_a_dry_run_first(app: TestApp) {
+    app.seed().await;
+    let rule = app.get("/api/v1/rules/catalog.description").await;
+    assert_eq!(rule.status, 200, "{}", rule.text);
+    assert_eq!(rule.body["customized"], false);
+    assert_eq!(rule.body["version"], 0);
+    assert_eq!(rule.body["thresholds"]["tier1"], 10);
+    let all = app.get("/api/v1/rules").await.body;
+    assert!(all.as_array().expect("rules").len() >= 11);
+
+    // Demanding 30 characters: every seeded description ("What ledger does") falls short.
+    let mut stricter = rule.body.clone();
+    stricter["thresholds"] = json!({"tier1": 30, "tier2": 30, "tier3": 30, "tier4": 30});
+    let dry = app
+        .post("/api/v1/rules/catalog.description/dry-run", &stricter)
+        .await;
+    assert_eq!(dry.status, 200, "{}", dry.text);
+    assert_eq!(dry.body["failing"], 3, "{}", dry.text);
+    assert_eq!(dry.body["newlyFailing"].as_array().expect("newly").len(), 3);
+    assert_eq!(dry.body["byTeam"][0]["team"], "payments", "{}", dry.text);
+    assert_eq!(count(&app, "select count(*) from rule_settings").await, 0, "a dry run stores nothing");
+
+    for (patch, field) in [
+        (json!({"weight": 0}), "weight"),
+        (json!({"severity": "urgent"}), "severity"),
+        (json!({"level": "platinum"}), "level"),
+        (json!({"applies": {"tiers": [5]}}), "applies.tiers.0"),
+        (json!({"enforcedFrom": "next monday"}), "enforcedFrom"),
+    ] {
+        let mut body = stricter.clone();
+        for (k, v) in patch.as_object().expect("patch") {
+            body[k] = v.clone();
+        }
+        let r = app.put("/api/v1/rules/catalog.description", &body).await;
+        assert_eq!(r.status, 422, "{field}: {}", r.text);
+        assert!(r.text.contains(field), "{field}: {}", r.text);
+    }
+    let r = app
+        .put("/api/v1/rules/ownership.owner", &json!({"enabled": true, "severity": "low",
+            "level": "bronze", "weight": 1, "thresholds": {"tier1": 1, "tier2": 1, "tier3": 1,
+            "tier4": 1}, "version": 0}))
+        .await;
+    assert_eq!(r.status, 422, "a rule without thresholds takes none: {}", r.text);
+
+    let r = app.put("/api/v1/rules/catalog.description", &stricter).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["customized"], true);
+    assert_eq!(r.body["version"], 1);
+    assert_eq!(r.body["thresholds"]["tier3"], 30);
+    let stale = app.put("/api/v1/rules/catalog.description", &stricter).await;
+    assert_eq!(stale.status, 409, "{}", stale.text);
+    let audit = app.get("/api/v1/audit?subject_type=rule").await;
+    assert!(audit.text.contains("rule.update"), "{}", audit.text);
+
+    let card = check(&app, "ledger").await;
+    assert_eq!(status_of(&card, "catalog.description"), "fail");
+    // Disabled, the rule no longer counts and its finding resolves.
+    let mut off = r.body.clone();
+    off["enabled"] = json!(false);
+    let r = app.put("/api/v1/rules/catalog.description", &off).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let card = check(&app, "ledger").await;
+    assert_eq!(status_of(&card, "catalog.description"), "disabled");
+    let open = app.get("/api/v1/findings?service=ledger&rule=catalog.description").await;
+    assert_eq!(open.body["total"], 0, "{}", open.text);
+    assert_eq!(app.get("/api/v1/rules/nope").await.status, 404);
+}
+
+async fn a_failing_job_is_recorded_and_the_server_goes_on(app: TestApp) {
+    app.seed().await;
+    sqlx::query("drop table check_state")
+        .execute(&app.store.pool)
+        .await
+        .expect("drop");
+    let run = run_job(&app, "checks").await;
+    assert_eq!(run["outcome"], "failed", "{run}");
+    assert!(run["error"].as_str().expect("error").contains("checks pass"), "{run}");
+    assert_eq!(app.get("/healthz").await.status, 200);
+    let jobs = app.get("/api/v1/jobs").await.body;
+    assert_eq!(jobs["jobs"][0]["lastRun"]["outcome"], "failed");
+    assert!(jobs["jobs"][0]["lastSuccessAt"].is_null());
+    // The other jobs still run.
+    let cleanup = run_job(&app, "session-cleanup").await;
+    assert_eq!(cleanup["outcome"], "succeeded", "{cleanup}");
+}
