@@ -4,7 +4,8 @@
 //! `<title>`/`<desc>`, and the same numbers sit in a table under it for whoever cannot see it.
 
 use crate::api::checks::HistoryPoint;
-use crate::components::score::{level_name, percent_text};
+use crate::components::score::{level_name, percent_text, LEVEL_COLUMNS};
+use crate::components::table::DataTable;
 use leptos::prelude::*;
 
 // The drawing's coordinate system (the `viewBox`); CSS scales it to the width available.
@@ -152,15 +153,12 @@ pub fn TrendChart(
             view! { <tr><th scope="row">{h.day}</th><td class="num">{percent_text(h.percent)}</td>{levels}</tr> }
         })
         .collect_view();
-    let head = if counts {
-        view! {
-            <th scope="col" class="num">"Gold"</th><th scope="col" class="num">"Silver"</th>
-            <th scope="col" class="num">"Bronze"</th><th scope="col" class="num">"No level"</th>
-        }
-        .into_any()
+    let mut head = vec![("Day", false), ("Score", true)];
+    if counts {
+        head.extend(LEVEL_COLUMNS);
     } else {
-        view! { <th scope="col">"Level"</th> }.into_any()
-    };
+        head.push(("Level", false));
+    }
     view! {
         <figure class="chart" id=id.clone()>
             <div class="chart-box">
@@ -179,13 +177,7 @@ pub fn TrendChart(
             <figcaption class="muted small">{desc}</figcaption>
             <details class="chart-data">
                 <summary>"The numbers"</summary>
-                <div class="table-wrap">
-                    <table class="data-table compact">
-                        <caption class="visually-hidden">{title}</caption>
-                        <thead><tr><th scope="col">"Day"</th><th scope="col" class="num">"Score"</th>{head}</tr></thead>
-                        <tbody>{rows}</tbody>
-                    </table>
-                </div>
+                <DataTable id=format!("{id}-numbers") caption=title head class="compact">{rows}</DataTable>
             </details>
         </figure>
     }

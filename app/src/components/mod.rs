@@ -11,5 +11,6 @@ pub mod pagination;
 pub mod score;
 pub mod status;
 pub mod subscribe;
+pub mod table;
 pub mod timeline;
 pub mod window;

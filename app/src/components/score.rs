@@ -4,6 +4,7 @@
 
 use crate::api::checks::FailsSoon;
 use crate::components::clock::utc;
+use crate::components::table::Column;
 use leptos::prelude::*;
 
 /// Every status a rule can have for a service, in legend order: `(status, symbol, label,
@@ -22,6 +23,14 @@ pub const STATUSES: [(&str, &str, &str, &str); 8] = [
     ("grace", "G", "grace", "failing, not enforced yet"),
     ("not-applicable", "–", "n/a", "does not apply to this service"),
     ("disabled", "·", "off", "the rule is disabled"),
+];
+
+/// The headings of the number of services at each level, best first.
+pub const LEVEL_COLUMNS: [Column; 4] = [
+    ("Gold", true),
+    ("Silver", true),
+    ("Bronze", true),
+    ("No level", true),
 ];
 
 /// The symbol and short label of a status; an unknown word is shown as it is.

@@ -7,6 +7,7 @@ use crate::api::checks::{Job, JobList, JobRun};
 use crate::api::{client, Me};
 use crate::components::score::maybe_utc;
 use crate::components::status::{ApiErrorView, Loading};
+use crate::components::table::DataTable;
 use crate::components::timeline::epoch;
 use crate::pages::rules::AdminOnly;
 use leptos::prelude::*;
@@ -251,22 +252,11 @@ fn RunTable(runs: Vec<JobRun>) -> impl IntoView {
     if runs.is_empty() {
         return view! { <p class="muted" id="runs">"No runs yet."</p> }.into_any();
     }
+    let head = ["Job", "Started", "Trigger", "Outcome", "Duration", "Counts", "Replica"]
+        .map(|h| (h, false))
+        .to_vec();
     view! {
-        <div class="table-wrap">
-            <table class="data-table" id="runs">
-                <caption class="visually-hidden">"Recent runs, newest first"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Job"</th>
-                        <th scope="col">"Started"</th>
-                        <th scope="col">"Trigger"</th>
-                        <th scope="col">"Outcome"</th>
-                        <th scope="col">"Duration"</th>
-                        <th scope="col">"Counts"</th>
-                        <th scope="col">"Replica"</th>
-                    </tr>
-                </thead>
-                <tbody>
+        <DataTable id="runs" caption="Recent runs, newest first" head>
                     {runs.into_iter().map(|r| view! {
                         <tr data-run=r.id data-job=r.job.clone()>
                             <th scope="row">{r.job.clone()}</th>
@@ -281,9 +271,7 @@ fn RunTable(runs: Vec<JobRun>) -> impl IntoView {
                             <td class="small">{r.replica.clone()}</td>
                         </tr>
                     }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+        </DataTable>
     }
     .into_any()
 }

@@ -10,6 +10,7 @@ use crate::api::{client, Me};
 use crate::components::clock::utc;
 use crate::components::score::{maybe_utc, LevelBadge};
 use crate::components::status::{ApiErrorView, Loading, NotFound};
+use crate::components::table::DataTable;
 use form::RuleForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -127,26 +128,19 @@ fn RuleTable(list: Vec<Rule>, admin: bool) -> impl IntoView {
             }
         })
         .collect_view();
+    let head = vec![
+        ("Rule", false),
+        ("Category", false),
+        ("Severity", false),
+        ("Level", false),
+        ("Weight", true),
+        ("State", false),
+        ("Thresholds by tier", false),
+        ("Enforced from", false),
+        ("Failing", true),
+    ];
     view! {
-        <div class="table-wrap">
-            <table class="data-table" id="rules-table">
-                <caption class="visually-hidden">"Rules and their settings"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Rule"</th>
-                        <th scope="col">"Category"</th>
-                        <th scope="col">"Severity"</th>
-                        <th scope="col">"Level"</th>
-                        <th scope="col" class="num">"Weight"</th>
-                        <th scope="col">"State"</th>
-                        <th scope="col">"Thresholds by tier"</th>
-                        <th scope="col">"Enforced from"</th>
-                        <th scope="col" class="num">"Failing"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
+        <DataTable id="rules-table" caption="Rules and their settings" head>{rows}</DataTable>
     }
     .into_any()
 }

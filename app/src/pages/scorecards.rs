@@ -6,8 +6,9 @@
 use crate::api::checks::{LevelCounts, OrgScorecard, TeamScoreRow};
 use crate::api::{client, Me};
 use crate::components::chart::TrendChart;
-use crate::components::score::{percent_text, LevelBadge};
+use crate::components::score::{percent_text, LevelBadge, LEVEL_COLUMNS};
 use crate::components::status::{plural, ApiErrorView, Loading};
+use crate::components::table::DataTable;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -175,24 +176,12 @@ fn TeamRanking(teams: Vec<TeamScoreRow>) -> impl IntoView {
             }
         })
         .collect_view();
+    let mut head = vec![("Team", false), ("Score", true), ("Services", true)];
+    head.extend(LEVEL_COLUMNS);
     view! {
-        <div class="table-wrap">
-            <table class="data-table" id="team-ranking">
-                <caption class="visually-hidden">"Teams by maintenance score, lowest first"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Team"</th>
-                        <th scope="col" class="num">"Score"</th>
-                        <th scope="col" class="num">"Services"</th>
-                        <th scope="col" class="num">"Gold"</th>
-                        <th scope="col" class="num">"Silver"</th>
-                        <th scope="col" class="num">"Bronze"</th>
-                        <th scope="col" class="num">"No level"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
+        <DataTable id="team-ranking" caption="Teams by maintenance score, lowest first" head>
+            {rows}
+        </DataTable>
     }
     .into_any()
 }

@@ -8,6 +8,7 @@ use crate::api::{ErrorDetail, FieldError, Lifecycle, ServiceKind};
 use crate::components::clock::{input_value, to_instant};
 use crate::components::form::{top_level, ErrorSummary, Field, FormErrors};
 use crate::components::status::plural;
+use crate::components::table::DataTable;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -346,22 +347,17 @@ fn DryRunView(d: DryRun) -> impl IntoView {
     let teams = if d.by_team.is_empty() {
         view! { <p class="no-gaps">"No service would fail."</p> }.into_any()
     } else {
+        let head = vec![("Team", false), ("Failing", true), ("Services", false)];
         view! {
-            <div class="table-wrap">
-                <table class="data-table" id="dry-run-teams">
-                    <caption class="visually-hidden">"Services that would fail, by owning team"</caption>
-                    <thead><tr><th scope="col">"Team"</th><th scope="col" class="num">"Failing"</th><th scope="col">"Services"</th></tr></thead>
-                    <tbody>
-                        {d.by_team.into_iter().map(|t| view! {
-                            <tr data-team=t.team.clone()>
-                                <th scope="row"><a href=format!("/teams/{}/scorecard", t.team)>{t.team.clone()}</a></th>
-                                <td class="num">{t.failing}</td>
-                                <td>{t.services.join(", ")}</td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            <DataTable id="dry-run-teams" caption="Services that would fail, by owning team" head>
+                {d.by_team.into_iter().map(|t| view! {
+                    <tr data-team=t.team.clone()>
+                        <th scope="row"><a href=format!("/teams/{}/scorecard", t.team)>{t.team.clone()}</a></th>
+                        <td class="num">{t.failing}</td>
+                        <td>{t.services.join(", ")}</td>
+                    </tr>
+                }).collect_view()}
+            </DataTable>
         }
         .into_any()
     };
