@@ -21,8 +21,7 @@ use pages::{
     rules::RulesPage, schedule::SchedulePage, schedule_form::ScheduleFormPage,
     schedules::SchedulesPage, scorecards::ScorecardsPage, service::ServicePage,
     service_form::ServiceFormPage, sign_in::SignInPage, team::TeamPage, team_form::TeamFormPage,
-    team_oncall_health::TeamOncallHealthPage, team_scorecard::TeamScorecardPage,
-    teams::TeamsPage,
+    team_oncall_health::TeamOncallHealthPage, team_scorecard::TeamScorecardPage, teams::TeamsPage,
 };
 
 /// The HTML document the server streams; `App` is the part that hydrates.

@@ -63,7 +63,10 @@ pub fn summary(history: &[HistoryPoint]) -> String {
     let (Some(first), Some(last)) = (history.first(), history.last()) else {
         return "No history yet.".into();
     };
-    let low = history.iter().map(|h| h.percent).fold(f64::INFINITY, f64::min);
+    let low = history
+        .iter()
+        .map(|h| h.percent)
+        .fold(f64::INFINITY, f64::min);
     let high = history
         .iter()
         .map(|h| h.percent)
@@ -209,7 +212,10 @@ mod tests {
         assert_eq!(points_attr(&[(1.0, 2.26)]), "1.0,2.3");
         assert_eq!(
             area_attr(&[(48.0, 12.0), (624.0, 100.0)]),
-            format!("48.0,12.0 624.0,100.0 624.0,{b:.1} 48.0,{b:.1}", b = TOP + PLOT_H)
+            format!(
+                "48.0,12.0 624.0,100.0 624.0,{b:.1} 48.0,{b:.1}",
+                b = TOP + PLOT_H
+            )
         );
         assert_eq!(area_attr(&[]), "");
     }

@@ -18,10 +18,20 @@ pub const STATUSES: [(&str, &str, &str, &str); 8] = [
         "unknown",
         "could not be evaluated: data missing or too old",
     ),
-    ("error", "!", "error", "the check itself failed on this service"),
+    (
+        "error",
+        "!",
+        "error",
+        "the check itself failed on this service",
+    ),
     ("exempt", "E", "exempt", "failing, waived by an exemption"),
     ("grace", "G", "grace", "failing, not enforced yet"),
-    ("not-applicable", "–", "n/a", "does not apply to this service"),
+    (
+        "not-applicable",
+        "–",
+        "n/a",
+        "does not apply to this service",
+    ),
     ("disabled", "·", "off", "the rule is disabled"),
 ];
 
@@ -181,6 +191,9 @@ mod tests {
         assert_eq!(age_text(125), "2 min");
         assert_eq!(age_text(-3), "0 s");
         assert_eq!(maybe_utc(None), "—");
-        assert_eq!(maybe_utc(Some("2026-12-02T06:00:00Z")), "2026-12-02 06:00 UTC");
+        assert_eq!(
+            maybe_utc(Some("2026-12-02T06:00:00Z")),
+            "2026-12-02 06:00 UTC"
+        );
     }
 }

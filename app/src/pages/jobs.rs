@@ -47,6 +47,15 @@ pub fn counts_text(run: &JobRun) -> String {
         .join(" · ")
 }
 
+/// ` 2026-12-02 06:30 UTC · 5 s · evaluated 39`, or only the start while it runs.
+fn last_run_text(run: &JobRun) -> String {
+    let started = maybe_utc(Some(&run.started_at));
+    match run.finished_at {
+        Some(_) => format!(" {started} · {} · {}", duration_text(run), counts_text(run)),
+        None => format!(" since {started}"),
+    }
+}
+
 /// `every 15 min` for a schedule's interval.
 pub fn interval_text(secs: i64) -> String {
     match secs {
@@ -78,7 +87,10 @@ fn Outcome(#[prop(into)] outcome: String) -> impl IntoView {
 #[component]
 pub fn JobsPage() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
-    let jobs = Resource::new(move || refresh.get(), |_| client::get::<JobList>("/jobs".into()));
+    let jobs = Resource::new(
+        move || refresh.get(),
+        |_| client::get::<JobList>("/jobs".into()),
+    );
     let me = Resource::new(|| (), |_| client::get::<Me>("/session".into()));
     view! {
         <Title text="Jobs"/>
@@ -200,7 +212,7 @@ fn JobCard(job: Job, admin: bool, refresh: RwSignal<u32>) -> impl IntoView {
     let last = match job.last_run.clone() {
         Some(r) => view! {
             <Outcome outcome=r.outcome.clone()/>
-            {format!(" {} · {} · {}", maybe_utc(Some(&r.started_at)), duration_text(&r), counts_text(&r))}
+            {last_run_text(&r)}
             {r.error.clone().map(|e| view! { <p class="field-error run-error">{e}</p> })}
         }
         .into_any(),
@@ -252,9 +264,11 @@ fn RunTable(runs: Vec<JobRun>) -> impl IntoView {
     if runs.is_empty() {
         return view! { <p class="muted" id="runs">"No runs yet."</p> }.into_any();
     }
-    let head = ["Job", "Started", "Trigger", "Outcome", "Duration", "Counts", "Replica"]
-        .map(|h| (h, false))
-        .to_vec();
+    let head = [
+        "Job", "Started", "Trigger", "Outcome", "Duration", "Counts", "Replica",
+    ]
+    .map(|h| (h, false))
+    .to_vec();
     view! {
         <DataTable id="runs" caption="Recent runs, newest first" head>
                     {runs.into_iter().map(|r| view! {
@@ -305,7 +319,10 @@ mod tests {
             "12 s"
         );
         assert_eq!(
-            duration_text(&run("2026-12-02T06:00:00.100Z", Some("2026-12-02T06:00:00.900Z"))),
+            duration_text(&run(
+                "2026-12-02T06:00:00.100Z",
+                Some("2026-12-02T06:00:00.900Z")
+            )),
             "under 1 s"
         );
         assert_eq!(
@@ -313,6 +330,14 @@ mod tests {
             "2 min 5 s"
         );
         assert_eq!(duration_text(&run("2026-12-02T06:00:00Z", None)), "running");
+        assert_eq!(
+            last_run_text(&run("2026-12-02T06:00:00Z", None)),
+            " since 2026-12-02 06:00 UTC"
+        );
+        assert_eq!(
+            last_run_text(&run("2026-12-02T06:00:00Z", Some("2026-12-02T06:00:05Z"))),
+            " 2026-12-02 06:00 UTC · 5 s · —"
+        );
         let mut r = run("2026-12-02T06:00:00Z", None);
         assert_eq!(counts_text(&r), "—");
         r.counts.insert("opened".into(), 2);

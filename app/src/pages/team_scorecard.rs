@@ -6,9 +6,7 @@ use crate::api::checks::{FixFirst, RuleColumn, ServiceScoreRow, TeamScorecard};
 use crate::api::client;
 use crate::components::badges::TierBadge;
 use crate::components::chart::TrendChart;
-use crate::components::score::{
-    percent_text, FailsSoonList, LevelBadge, StatusLegend, StatusMark,
-};
+use crate::components::score::{percent_text, FailsSoonList, LevelBadge, StatusLegend, StatusMark};
 use crate::components::status::{ApiErrorView, Loading, NotFound};
 use crate::pages::scorecards::LevelDistribution;
 use leptos::prelude::*;
@@ -20,10 +18,7 @@ pub fn TeamScorecardPage() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.with(|p| p.get("slug").unwrap_or_default());
     let scorecard = Resource::new(slug, |slug| {
-        client::get::<TeamScorecard>(format!(
-            "/teams/{}/scorecard",
-            urlencoding::encode(&slug)
-        ))
+        client::get::<TeamScorecard>(format!("/teams/{}/scorecard", urlencoding::encode(&slug)))
     });
     view! {
         <Title text=move || format!("Scorecard · {}", slug())/>

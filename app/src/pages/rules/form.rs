@@ -243,7 +243,9 @@ pub fn RuleForm(rule: Rule) -> impl IntoView {
             "The change was not saved."
         }
     });
-    let select = move |id: &'static str, options: &'static [&'static str], value: RwSignal<String>| {
+    let select = move |id: &'static str,
+                       options: &'static [&'static str],
+                       value: RwSignal<String>| {
         view! {
             <select id=id name=id aria-invalid=errors.invalid(id) aria-describedby=errors.described_by(id, false)
                 on:change=move |ev| value.set(event_target_value(&ev))>
@@ -413,7 +415,10 @@ pub(super) mod tests {
 
     #[test]
     fn api_fields_land_on_their_controls() {
-        assert_eq!(place("thresholds.tier2").as_deref(), Some("thresholds-tier2"));
+        assert_eq!(
+            place("thresholds.tier2").as_deref(),
+            Some("thresholds-tier2")
+        );
         assert_eq!(place("applies.tiers.0").as_deref(), Some("applies-tiers"));
         assert_eq!(place("weight").as_deref(), Some("weight"));
         assert_eq!(place("enforcedFrom").as_deref(), Some("enforcedFrom"));
@@ -436,7 +441,12 @@ pub(super) mod tests {
             }
             draft.enforced_from.set(String::new());
             let error = draft.input(3).expect_err("not numbers");
-            let fields: Vec<&str> = error.error.details.iter().map(|d| d.field.as_str()).collect();
+            let fields: Vec<&str> = error
+                .error
+                .details
+                .iter()
+                .map(|d| d.field.as_str())
+                .collect();
             assert_eq!(fields, ["weight", "thresholds.tier3"]);
 
             draft.weight.set(" 20 ".into());

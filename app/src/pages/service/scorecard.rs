@@ -80,8 +80,7 @@ fn CheckNow(
     let error = RwSignal::new(None::<ApiError>);
     let said = RwSignal::new(None::<String>);
     let on_click = move |_| {
-        let request =
-            client::send::<_, ServiceScorecard>("POST", format!("{path}/check"), &());
+        let request = client::send::<_, ServiceScorecard>("POST", format!("{path}/check"), &());
         let was = checked.get_untracked().map_or(before, |c| c.percent);
         pending.set(true);
         spawn_local(async move {
@@ -215,6 +214,7 @@ fn Card(card: ServiceScorecard) -> impl IntoView {
                 }).collect_view()}
             </ul>
         </details>
+        <h3 id="service-trend-title">"Trend"</h3>
         <TrendChart history id="service-trend" title="Maintenance score of this service by day"/>
     }
 }
