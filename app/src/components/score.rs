@@ -9,29 +9,15 @@ use leptos::prelude::*;
 
 /// Every status a rule can have for a service, in legend order: `(status, symbol, label,
 /// meaning)`.
+#[rustfmt::skip]
 pub const STATUSES: [(&str, &str, &str, &str); 8] = [
     ("pass", "✓", "pass", "the rule passes"),
     ("fail", "✗", "fail", "the rule fails and counts"),
-    (
-        "unknown",
-        "?",
-        "unknown",
-        "could not be evaluated: data missing or too old",
-    ),
-    (
-        "error",
-        "!",
-        "error",
-        "the check itself failed on this service",
-    ),
+    ("unknown", "?", "unknown", "could not be evaluated: data missing or too old"),
+    ("error", "!", "error", "the check itself failed on this service"),
     ("exempt", "E", "exempt", "failing, waived by an exemption"),
     ("grace", "G", "grace", "failing, not enforced yet"),
-    (
-        "not-applicable",
-        "–",
-        "n/a",
-        "does not apply to this service",
-    ),
+    ("not-applicable", "–", "n/a", "does not apply to this service"),
     ("disabled", "·", "off", "the rule is disabled"),
 ];
 

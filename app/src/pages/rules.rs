@@ -9,7 +9,7 @@ use crate::api::checks::{Rule, TierThresholds};
 use crate::api::{client, Me};
 use crate::components::clock::utc;
 use crate::components::score::{maybe_utc, LevelBadge};
-use crate::components::status::{ApiErrorView, Loading, NotFound};
+use crate::components::status::{found_or, ApiErrorView, Loading, Missing};
 use crate::components::table::DataTable;
 use form::RuleForm;
 use leptos::prelude::*;
@@ -163,16 +163,12 @@ pub fn RulePage() -> impl IntoView {
         <Transition fallback=|| view! { <Loading label="Loading the rule…"/> }>
             {move || Suspend::new(async move {
                 let admin = me.await.ok().is_some_and(|me| me.role == "admin");
-                match rule.await {
-                    Ok(rule) => view! { <RuleView rule admin/> }.into_any(),
-                    Err(e) if e.status == 404 => view! {
-                        <NotFound title="Rule not found"
-                            message=format!("There is no rule called “{}”.", id())
-                            back_href="/rules" back_label="Back to the rules"/>
-                    }
-                    .into_any(),
-                    Err(error) => view! { <ApiErrorView error/> }.into_any(),
-                }
+                found_or(rule.await, |rule| view! { <RuleView rule admin/> }.into_any(), || Missing {
+                    title: "Rule not found",
+                    message: format!("There is no rule called “{}”.", id()),
+                    back_href: "/rules",
+                    back_label: "Back to the rules",
+                })
             })}
         </Transition>
     }

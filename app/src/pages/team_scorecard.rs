@@ -7,7 +7,7 @@ use crate::api::client;
 use crate::components::badges::TierBadge;
 use crate::components::chart::TrendChart;
 use crate::components::score::{percent_text, FailsSoonList, LevelBadge, StatusLegend, StatusMark};
-use crate::components::status::{ApiErrorView, Loading, NotFound};
+use crate::components::status::{found_or, Loading, Missing};
 use crate::pages::scorecards::LevelDistribution;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -29,16 +29,12 @@ pub fn TeamScorecardPage() -> impl IntoView {
         </nav>
         <Transition fallback=|| view! { <Loading label="Loading the scorecard…"/> }>
             {move || Suspend::new(async move {
-                match scorecard.await {
-                    Ok(card) => view! { <TeamCard card/> }.into_any(),
-                    Err(e) if e.status == 404 => view! {
-                        <NotFound title="Team not found"
-                            message=format!("There is no team called “{}”.", slug())
-                            back_href="/teams" back_label="Back to the teams"/>
-                    }
-                    .into_any(),
-                    Err(error) => view! { <ApiErrorView error/> }.into_any(),
-                }
+                found_or(scorecard.await, |card| view! { <TeamCard card/> }.into_any(), || Missing {
+                    title: "Team not found",
+                    message: format!("There is no team called “{}”.", slug()),
+                    back_href: "/teams",
+                    back_label: "Back to the teams",
+                })
             })}
         </Transition>
     }
