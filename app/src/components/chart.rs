@@ -221,6 +221,31 @@ mod tests {
     }
 
     #[test]
+    fn the_chart_is_an_svg_that_names_itself_and_carries_its_numbers() {
+        // Without the hydration markers (`<!>`) the server writes between nodes.
+        let render = |history: Vec<HistoryPoint>| {
+            Owner::new()
+                .with(|| view! { <TrendChart history id="t" title="Score by day"/> }.to_html())
+                .replace("<!>", "")
+        };
+        let html = render(vec![point("2026-11-30", 60.0), point("2026-12-01", 40.0)]);
+        for part in [
+            r#"role="img" aria-labelledby="t-title t-desc""#,
+            r#"<title id="t-title">Score by day</title>"#,
+            r#"<desc id="t-desc">From 2026-11-30 (60.0%) to 2026-12-01 (40.0%)"#,
+            r#"<polyline points="48.0,83.2 624.0,118.8" class="chart-line">"#,
+            r#"<th scope="row">2026-12-01</th><td class="num">40.0%</td><td>Bronze</td>"#,
+        ] {
+            assert!(html.contains(part), "{part} in {html}");
+        }
+        let empty = render(Vec::new());
+        assert!(
+            empty.contains("No history yet") && !empty.contains("<svg"),
+            "{empty}"
+        );
+    }
+
+    #[test]
     fn the_summary_names_the_ends_and_the_extremes() {
         assert_eq!(summary(&[]), "No history yet.");
         assert_eq!(summary(&[point("2026-12-01", 50.0)]), "2026-12-01: 50.0%.");
