@@ -3,16 +3,18 @@
 //! is, exemptions, what the next level needs, what fails soon — and, for those who may change
 //! the service, "Check now", which re-evaluates this one service and shows the answer at once.
 
-use crate::api::checks::{Finding, RuleStatus, ServiceScorecard};
+use crate::api::checks::{Exemption, ExemptionInput, Finding, RuleStatus, ServiceScorecard};
 use crate::api::client::{self, ApiError};
 use crate::api::Me;
 use crate::components::access::may_write;
 use crate::components::chart::TrendChart;
 use crate::components::clock::utc;
+use crate::components::form::{form_value, ErrorSummary, FieldError, FormErrors};
 use crate::components::score::{
     age_text, level_name, percent_text, FailsSoonList, LevelBadge, StatusMark,
 };
 use crate::components::status::{plural, ApiErrorView, Loading};
+use crate::components::window::{add_days, today};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -49,7 +51,8 @@ pub fn ServiceScorecardPanel(slug: String, owners: Vec<String>) -> impl IntoView
                                 {editable.then(|| view! { <CheckNow path=path.get_value() checked before/> })}
                                 {move || {
                                     let card = checked.get().unwrap_or_else(|| first.clone());
-                                    view! { <Card card/> }
+                                    let exempt = editable.then(|| Exempting { path: path.get_value(), checked });
+                                    view! { <Card card exempt/> }
                                 }}
                             }
                             .into_any()
@@ -132,8 +135,15 @@ fn title_of(rules: &[RuleStatus], id: &str) -> String {
         .map_or_else(|| id.to_string(), |r| r.title.clone())
 }
 
+/// What the exemption forms need: where the scorecard is, and where its new state goes.
+#[derive(Clone)]
+struct Exempting {
+    path: String,
+    checked: RwSignal<Option<ServiceScorecard>>,
+}
+
 #[component]
-fn Card(card: ServiceScorecard) -> impl IntoView {
+fn Card(card: ServiceScorecard, exempt: Option<Exempting>) -> impl IntoView {
     let ServiceScorecard {
         service,
         level,
@@ -171,7 +181,7 @@ fn Card(card: ServiceScorecard) -> impl IntoView {
         .filter(|r| r.status == "unknown")
         .cloned()
         .collect();
-    let exempt: Vec<RuleStatus> = rules
+    let exempted: Vec<RuleStatus> = rules
         .iter()
         .filter(|r| r.exemption.is_some())
         .cloned()
@@ -181,7 +191,7 @@ fn Card(card: ServiceScorecard) -> impl IntoView {
         .filter(|r| !FAILING.contains(&r.status.as_str()) && r.status != "unknown")
         .collect();
     view! {
-        <p class="score-line" data-service=service>
+        <p class="score-line" data-service=service.clone()>
             <span id="service-level"><LevelBadge level/></span>" "
             <strong class="score-big" id="service-percent">{percent_text(percent)}</strong>" "
             <span class="muted" id="service-passing">
@@ -190,13 +200,13 @@ fn Card(card: ServiceScorecard) -> impl IntoView {
         </p>
         {next}
         <h3 id="failing-title">"Failing"</h3>
-        <FailingRules rules=failing/>
+        <FailingRules rules=failing service=service.clone() exempt/>
         <h3 id="unknown-title">"Could not be evaluated"</h3>
         <UnknownRules rules=unknown/>
-        {(!exempt.is_empty()).then(|| view! {
+        {(!exempted.is_empty()).then(|| view! {
             <h3 id="exemptions-title">"Exemptions"</h3>
             <ul class="finding-list" id="exemptions">
-                {exempt.into_iter().filter_map(|r| r.exemption.map(|e| view! {
+                {exempted.into_iter().filter_map(|r| r.exemption.map(|e| view! {
                     <li data-rule=r.rule.clone()>
                         <strong>{r.title}</strong>": "{e.reason}
                         <span class="muted">{format!(" — approved by {}, until {}", e.approved_by, utc(&e.expires_at))}</span>
@@ -237,7 +247,11 @@ fn finding_view(f: Finding) -> impl IntoView {
 }
 
 #[component]
-fn FailingRules(rules: Vec<RuleStatus>) -> impl IntoView {
+fn FailingRules(
+    rules: Vec<RuleStatus>,
+    service: String,
+    exempt: Option<Exempting>,
+) -> impl IntoView {
     if rules.is_empty() {
         return view! { <p class="no-gaps" id="failing-rules">"Nothing fails."</p> }.into_any();
     }
@@ -255,11 +269,76 @@ fn FailingRules(rules: Vec<RuleStatus>) -> impl IntoView {
                     })}
                     <p class="how-to-fix"><strong>"How to fix: "</strong>{r.how_to_fix}</p>
                     <ul class="finding-list">{r.findings.into_iter().map(finding_view).collect_view()}</ul>
+                    {exempt.clone().map(|to| view! { <ExemptForm service=service.clone() rule=r.rule.clone() to/> })}
                 </article>
             }).collect_view()}
         </div>
     }
     .into_any()
+}
+
+/// `POST /exemptions` for one failing rule (admins and leads of an owning team; the API says
+/// so to anyone else), then the rescored card.
+#[component]
+fn ExemptForm(service: String, rule: String, to: Exempting) -> impl IntoView {
+    // Field errors by the API's names; only one rule's form is in use at a time.
+    let errors = FormErrors::new(&["reason", "expiresAt"]);
+    let prefix = format!("exempt-{}", rule.replace('.', "-"));
+    let (reason_id, expires_id) = (format!("{prefix}-reason"), format!("{prefix}-expires"));
+    let default_expiry = add_days(&today(), 30).unwrap_or_default();
+    let Exempting { path, checked } = to;
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Ok(data) = leptos::form::form_data_from_event(&ev) else {
+            return;
+        };
+        let day = form_value(&data, "expires");
+        let input = ExemptionInput {
+            service: service.clone(),
+            rule: rule.clone(),
+            reason: form_value(&data, "reason").trim().to_string(),
+            expires_at: if day.is_empty() {
+                day
+            } else {
+                format!("{day}T00:00:00Z")
+            },
+        };
+        let grant = client::send::<_, Exemption>("POST", "/exemptions".into(), &input);
+        let reload = client::get::<ServiceScorecard>(path.clone());
+        spawn_local(async move {
+            match grant.await {
+                Ok(_) => {
+                    errors.error.set(None);
+                    if let Ok(card) = reload.await {
+                        checked.set(Some(card));
+                    }
+                }
+                Err(e) => errors.error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <details class="exempt">
+            <summary>"Exempt this rule…"</summary>
+            <form class="form inline-form" on:submit=on_submit>
+                <ErrorSummary errors heading=Signal::derive(|| "The exemption was not granted.")/>
+                <div class="field">
+                    <label for=reason_id.clone()>"Reason"</label>
+                    <input type="text" id=reason_id.clone() name="reason" required
+                        aria-invalid=errors.invalid("reason")/>
+                    <FieldError errors field="reason"/>
+                </div>
+                <div class="field">
+                    <label for=expires_id.clone()>"Until (UTC)"</label>
+                    <input type="date" id=expires_id.clone() name="expires" value=default_expiry required
+                        aria-invalid=errors.invalid("expiresAt")/>
+                    <FieldError errors field="expiresAt"/>
+                </div>
+                <button type="submit" class="button">"Exempt"</button>
+                <p class="hint">"Admins and leads of an owning team may exempt a rule, for at most a year."</p>
+            </form>
+        </details>
+    }
 }
 
 #[component]
