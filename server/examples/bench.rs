@@ -367,7 +367,9 @@ async fn checks_passes(db: &std::path::Path) {
         .await
         .expect("connect");
     let start = Instant::now();
-    let full = run(&store, Scope::Full, &[], None).await.expect("full pass");
+    let full = run(&store, Scope::Full, &[], None)
+        .await
+        .expect("full pass");
     println!(
         "checks pass, full (findings in place): {:.0} ms ({} evaluated, {} changed)",
         start.elapsed().as_secs_f64() * 1e3,

@@ -104,7 +104,10 @@ impl JobSettings {
         for (name, slot) in [
             ("STEWARD_JOBS_CHECKS", &mut self.checks),
             ("STEWARD_JOBS_SESSION_CLEANUP", &mut self.session_cleanup),
-            ("STEWARD_JOBS_HISTORY_RETENTION", &mut self.history_retention),
+            (
+                "STEWARD_JOBS_HISTORY_RETENTION",
+                &mut self.history_retention,
+            ),
         ] {
             if let Some(v) = var(name).filter(|v| !v.is_empty()) {
                 *slot = v;
@@ -122,8 +125,9 @@ impl JobSettings {
     /// start-up so that a typo stops the server with the key named, not a silent scheduler.
     pub fn validate(&self) -> anyhow::Result<()> {
         for (key, expr) in self.schedules() {
-            crate::jobs::parse_cron(expr)
-                .map_err(|e| anyhow::anyhow!("jobs.{key}: '{expr}' is not a valid schedule: {e}"))?;
+            crate::jobs::parse_cron(expr).map_err(|e| {
+                anyhow::anyhow!("jobs.{key}: '{expr}' is not a valid schedule: {e}")
+            })?;
         }
         if !(1..=3650).contains(&self.history_retention_days) {
             anyhow::bail!("jobs.history_retention_days must be between 1 and 3650");

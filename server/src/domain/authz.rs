@@ -219,12 +219,40 @@ mod tests {
         let o = owners(&["payments"]);
         let led = owners(&["payments"]);
         let member = principal(Role::Member, &["payments"], None);
-        assert!(authorize(Some(&member), &Action::Exempt { owners: &o, led: &led }).is_ok());
-        assert!(authorize(Some(&member), &Action::Exempt { owners: &o, led: &[] }).is_err());
+        assert!(authorize(
+            Some(&member),
+            &Action::Exempt {
+                owners: &o,
+                led: &led
+            }
+        )
+        .is_ok());
+        assert!(authorize(
+            Some(&member),
+            &Action::Exempt {
+                owners: &o,
+                led: &[]
+            }
+        )
+        .is_err());
         let admin = principal(Role::Admin, &[], None);
-        assert!(authorize(Some(&admin), &Action::Exempt { owners: &o, led: &[] }).is_ok());
+        assert!(authorize(
+            Some(&admin),
+            &Action::Exempt {
+                owners: &o,
+                led: &[]
+            }
+        )
+        .is_ok());
         let viewer = principal(Role::Viewer, &["payments"], None);
-        assert!(authorize(Some(&viewer), &Action::Exempt { owners: &o, led: &led }).is_err());
+        assert!(authorize(
+            Some(&viewer),
+            &Action::Exempt {
+                owners: &o,
+                led: &led
+            }
+        )
+        .is_err());
     }
 
     #[test]

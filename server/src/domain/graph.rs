@@ -226,7 +226,10 @@ mod tests {
         for (v, c) in &cycles {
             assert_eq!((c.first(), c.last()), (Some(v), Some(v)), "{c:?}");
             for pair in c.windows(2) {
-                assert!(edges[pair[0]].contains(&pair[1]), "{c:?} uses a missing edge");
+                assert!(
+                    edges[pair[0]].contains(&pair[1]),
+                    "{c:?} uses a missing edge"
+                );
             }
         }
         assert_eq!(cycles[&4], vec![4, 4]);

@@ -254,7 +254,11 @@ impl Runner {
             }
             Err(join) => {
                 tracing::error!(job = kind.name(), error = %join, "job panicked");
-                ("failed", Counts::new(), Some("the job panicked".to_string()))
+                (
+                    "failed",
+                    Counts::new(),
+                    Some("the job panicked".to_string()),
+                )
             }
         };
         if let Err(e) = runs::finish(
@@ -271,7 +275,12 @@ impl Runner {
         }
     }
 
-    async fn body(&self, kind: JobKind, trigger: Trigger, progress: Progress) -> anyhow::Result<Counts> {
+    async fn body(
+        &self,
+        kind: JobKind,
+        trigger: Trigger,
+        progress: Progress,
+    ) -> anyhow::Result<Counts> {
         let mut counts = Counts::new();
         match kind {
             JobKind::Checks => {
@@ -294,13 +303,15 @@ impl Runner {
                 counts.insert("sessions".into(), n as i64);
             }
             JobKind::HistoryRetention => {
-                let before = runs::text(
-                    Utc::now() - Duration::days(self.settings.history_retention_days),
-                );
+                let before =
+                    runs::text(Utc::now() - Duration::days(self.settings.history_retention_days));
                 counts = crate::store::checks::scores::prune(&self.store, &before)
                     .await
                     .context("could not prune history")?;
-                counts.insert("jobRuns".into(), runs::prune(&self.store, &before).await? as i64);
+                counts.insert(
+                    "jobRuns".into(),
+                    runs::prune(&self.store, &before).await? as i64,
+                );
             }
         }
         Ok(counts)
@@ -354,7 +365,9 @@ impl Runner {
                     let tick = runs::text(me.spec(kind).tick_at(Utc::now()));
                     match me.start(kind, tick, Trigger::Schedule).await {
                         Ok(started) => tracing::debug!(job = kind.name(), ?started, "tick"),
-                        Err(e) => tracing::warn!(job = kind.name(), error = %e, "could not start a run"),
+                        Err(e) => {
+                            tracing::warn!(job = kind.name(), error = %e, "could not start a run")
+                        }
                     }
                 })
             })
@@ -397,7 +410,12 @@ impl Runner {
                 .then(|| spec.cron.find_next_occurrence(&now, false).ok())
                 .flatten()
                 .map(runs::text),
-            stale: is_stale(state.last_success_at.as_deref(), interval, now),
+            stale: is_stale(
+                state.last_success_at.as_deref(),
+                state.first_run_at.as_deref(),
+                interval,
+                now,
+            ),
             last_run: state.last_run,
             last_success_at: state.last_success_at,
             running: state.running,
@@ -411,20 +429,37 @@ impl Runner {
         for spec in &self.specs {
             let state = runs::state(&self.store, spec.kind.name()).await?;
             let interval = spec.interval_secs(now);
-            if is_stale(state.last_success_at.as_deref(), interval, now) {
-                out.push((spec.kind.name().to_string(), state.last_success_at, interval));
+            if is_stale(
+                state.last_success_at.as_deref(),
+                state.first_run_at.as_deref(),
+                interval,
+                now,
+            ) {
+                out.push((
+                    spec.kind.name().to_string(),
+                    state.last_success_at,
+                    interval,
+                ));
             }
         }
         Ok(out)
     }
 }
 
-/// No success within twice the interval. A job that never succeeded is stale once the
-/// process has had that long (counted from the first run recorded, so a fresh install is not
-/// flagged before its first tick).
-pub fn is_stale(last_success: Option<&str>, interval_secs: i64, now: DateTime<Utc>) -> bool {
-    match last_success.and_then(|t| DateTime::parse_from_rfc3339(t).ok()) {
-        Some(t) => now - t.with_timezone(&Utc) > Duration::seconds(2 * interval_secs),
+/// No success within twice the interval. A job that never succeeded is stale once its first
+/// recorded run is that old (a fresh install is not flagged before its first tick).
+pub fn is_stale(
+    last_success: Option<&str>,
+    first_run: Option<&str>,
+    interval_secs: i64,
+    now: DateTime<Utc>,
+) -> bool {
+    let parse = |t: Option<&str>| {
+        t.and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc))
+    };
+    match parse(last_success).or(parse(first_run)) {
+        Some(t) => now - t > Duration::seconds(2 * interval_secs),
         None => false,
     }
 }
@@ -442,7 +477,9 @@ mod tests {
     use chrono::TimeZone;
 
     fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 3, 29, h, m, s).single().expect("instant")
+        Utc.with_ymd_and_hms(2026, 3, 29, h, m, s)
+            .single()
+            .expect("instant")
     }
 
     #[test]
@@ -457,14 +494,20 @@ mod tests {
         assert_eq!(spec.interval_secs(at(1, 0, 0)), 900);
         // 2026-03-29 is a daylight-saving change in Europe; in UTC the ticks go on evenly.
         assert_eq!(spec.previous(at(2, 7, 0)), Some(at(2, 0, 0)));
-        assert!(parse_cron("*/15 * * * *").is_err(), "five fields are refused");
+        assert!(
+            parse_cron("*/15 * * * *").is_err(),
+            "five fields are refused"
+        );
     }
 
     #[test]
     fn stale_after_twice_the_interval() {
         let now = at(12, 0, 0);
-        assert!(!is_stale(Some("2026-03-29T11:35:00Z"), 900, now));
-        assert!(is_stale(Some("2026-03-29T11:29:59Z"), 900, now));
-        assert!(!is_stale(None, 900, now));
+        assert!(!is_stale(Some("2026-03-29T11:35:00Z"), None, 900, now));
+        assert!(is_stale(Some("2026-03-29T11:29:59Z"), None, 900, now));
+        assert!(!is_stale(None, None, 900, now));
+        // Failing ever since its first run, an hour ago.
+        assert!(is_stale(None, Some("2026-03-29T11:00:00Z"), 900, now));
+        assert!(!is_stale(None, Some("2026-03-29T11:50:00Z"), 900, now));
     }
 }

@@ -187,6 +187,8 @@ pub struct JobState {
     pub running: Option<JobRun>,
     /// The newest tick a run was recorded for (any outcome).
     pub last_tick_started: Option<String>,
+    /// When the first run still on record started.
+    pub first_run_at: Option<String>,
 }
 
 pub async fn state(store: &Store, job: &str) -> Result<JobState> {
@@ -197,6 +199,11 @@ pub async fn state(store: &Store, job: &str) -> Result<JobState> {
     .bind(job)
     .fetch_one(&store.pool)
     .await?;
+    let first_run_at: Option<String> =
+        sqlx::query_scalar("select min(started_at) from job_runs where job = $1")
+            .bind(job)
+            .fetch_one(&store.pool)
+            .await?;
     let running = sqlx::query(&format!(
         "{SELECT} where job = $1 and outcome = 'running' order by started_at desc limit 1"
     ))
@@ -210,6 +217,7 @@ pub async fn state(store: &Store, job: &str) -> Result<JobState> {
         last_run,
         last_success_at,
         running,
+        first_run_at,
     })
 }
 

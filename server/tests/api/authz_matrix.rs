@@ -128,25 +128,22 @@ const MATRIX: &[(&str, [u16; 7])] = &[
         [401, 403, 403, 200, 200, 403, 200],
     ),
     (
-        "PUT /api/v1/session/password",
-        [401, 204, 204, 204, 204, 403, 403],
-    ),
-    (
-        "DELETE /api/v1/session",
-        [401, 204, 204, 204, 204, 400, 400],
-    ),
-    ("POST /api/v1/session", [200, 200, 200, 200, 200, 200, 200]),
-    (
         "POST /api/v1/jobs/{name}/run",
         [401, 403, 403, 403, 202, 403, 403],
     ),
-    ("PUT /api/v1/rules/{id}", [401, 403, 403, 403, 200, 403, 403]),
+    (
+        "PUT /api/v1/rules/{id}",
+        [401, 403, 403, 403, 200, 403, 403],
+    ),
     (
         "POST /api/v1/rules/{id}/dry-run",
         [401, 200, 200, 200, 200, 200, 200],
     ),
     // ada leads payments, which owns ledger; bob is in another team, vic a viewer.
-    ("POST /api/v1/exemptions", [401, 403, 403, 201, 201, 403, 201]),
+    (
+        "POST /api/v1/exemptions",
+        [401, 403, 403, 201, 201, 403, 201],
+    ),
     (
         "DELETE /api/v1/exemptions/{id}",
         [401, 403, 403, 200, 200, 403, 200],
@@ -155,6 +152,15 @@ const MATRIX: &[(&str, [u16; 7])] = &[
         "POST /api/v1/services/{slug}/scorecard/check",
         [401, 403, 403, 200, 200, 403, 200],
     ),
+    (
+        "PUT /api/v1/session/password",
+        [401, 204, 204, 204, 204, 403, 403],
+    ),
+    (
+        "DELETE /api/v1/session",
+        [401, 204, 204, 204, 204, 400, 400],
+    ),
+    ("POST /api/v1/session", [200, 200, 200, 200, 200, 200, 200]),
 ];
 
 struct Caller {
@@ -179,7 +185,7 @@ async fn snapshot(app: &TestApp) -> String {
         count("select count(*) from calendar_feeds where revoked_at is not null").await,
         count("select count(*) from exemptions").await,
         count("select count(*) from exemptions where revoked_at is not null").await,
-        count("select coalesce(sum(version), 0) from rule_settings").await,
+        count("select coalesce(max(version), 0) from rule_settings").await,
         count("select count(*) from job_runs").await,
         count("select count(*) from findings").await,
     );

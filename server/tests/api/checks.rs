@@ -13,6 +13,7 @@ both!(
     exemptions_waive_a_rule_until_they_expire,
     rules_are_tuned_by_admins_with_a_dry_run_first,
     a_failing_job_is_recorded_and_the_server_goes_on,
+    a_job_that_stopped_running_is_a_finding,
 );
 
 /// A service of payments with no description (the `catalog.description` rule fails).
@@ -25,7 +26,10 @@ async fn undescribed(app: &TestApp, slug: &str) {
 
 async fn check(app: &TestApp, slug: &str) -> Value {
     let r = app
-        .post(&format!("/api/v1/services/{slug}/scorecard/check"), &json!(null))
+        .post(
+            &format!("/api/v1/services/{slug}/scorecard/check"),
+            &json!(null),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     r.body
@@ -76,20 +80,29 @@ async fn a_finding_opens_resolves_and_reopens_without_duplicates(app: TestApp) {
     // Checking again changes nothing and duplicates nothing.
     check(&app, "vault").await;
     assert_eq!(
-        count(&app, "select count(*) from findings where rule_id = 'catalog.description'").await,
+        count(
+            &app,
+            "select count(*) from findings where rule_id = 'catalog.description'"
+        )
+        .await,
         1
     );
 
     describe(&app, "vault", Some("Keeps the secrets of every payment")).await;
     let card = check(&app, "vault").await;
     assert_eq!(status_of(&card, "catalog.description"), "pass");
-    assert!(card["percent"].as_f64().expect("percent") > before, "{card}");
+    assert!(
+        card["percent"].as_f64().expect("percent") > before,
+        "{card}"
+    );
     let resolved = app
         .get("/api/v1/findings?service=vault&rule=catalog.description&state=resolved")
         .await;
     assert_eq!(resolved.body["items"][0]["id"], id, "{}", resolved.text);
     assert!(resolved.body["items"][0]["resolvedAt"].is_string());
-    let still_open = app.get("/api/v1/findings?service=vault&rule=catalog.description").await;
+    let still_open = app
+        .get("/api/v1/findings?service=vault&rule=catalog.description")
+        .await;
     assert_eq!(still_open.body["total"], 0);
 
     describe(&app, "vault", None).await;
@@ -100,16 +113,19 @@ async fn a_finding_opens_resolves_and_reopens_without_duplicates(app: TestApp) {
     assert_eq!(again.body["items"][0]["id"], id, "the same row reopens");
     assert_eq!(again.body["items"][0]["reopenedCount"], 1);
     assert_eq!(
-        count(&app, "select count(*) from findings where rule_id = 'catalog.description'").await,
+        count(
+            &app,
+            "select count(*) from findings where rule_id = 'catalog.description'"
+        )
+        .await,
         1
     );
-    let events: Vec<String> = sqlx::query_scalar(
-        "select change from finding_events where finding_id = $1 order by id",
-    )
-    .bind(id)
-    .fetch_all(&app.store.pool)
-    .await
-    .expect("events");
+    let events: Vec<String> =
+        sqlx::query_scalar("select change from finding_events where finding_id = $1 order by id")
+            .bind(id)
+            .fetch_all(&app.store.pool)
+            .await
+            .expect("events");
     assert_eq!(events, ["opened", "resolved", "reopened"]);
 
     // Bad filters are refused; unknown services have no scorecard.
@@ -118,7 +134,9 @@ async fn a_finding_opens_resolves_and_reopens_without_duplicates(app: TestApp) {
 }
 
 async fn run_job(app: &TestApp, name: &str) -> Value {
-    let r = app.post(&format!("/api/v1/jobs/{name}/run"), &json!(null)).await;
+    let r = app
+        .post(&format!("/api/v1/jobs/{name}/run"), &json!(null))
+        .await;
     assert_eq!(r.status, 202, "{}", r.text);
     let id = r.body["id"].as_i64().expect("run id");
     for _ in 0..600 {
@@ -139,7 +157,10 @@ async fn a_full_pass_runs_as_a_job_and_scores_every_service(app: TestApp) {
     assert_eq!(run["trigger"], "manual");
     assert_eq!(run["counts"]["services"], 4, "{run}");
     assert_eq!(run["counts"]["evaluated"], 4, "{run}");
-    assert!(run["counts"]["opened"].as_i64().expect("opened") >= 5, "{run}");
+    assert!(
+        run["counts"]["opened"].as_i64().expect("opened") >= 5,
+        "{run}"
+    );
     // Tier 1 services without an escalation policy fail the pages rule, each once.
     let pages = app
         .get("/api/v1/findings?rule=oncall.escalation-policy")
@@ -168,13 +189,21 @@ async fn a_full_pass_runs_as_a_job_and_scores_every_service(app: TestApp) {
         .sum();
     assert_eq!(total, 4);
     assert_eq!(org.body["history"].as_array().expect("history").len(), 1);
-    let team = app.get("/api/v1/scorecards/maintenance?team=payments").await;
+    let team = app
+        .get("/api/v1/scorecards/maintenance?team=payments")
+        .await;
     assert_eq!(team.status, 200, "{}", team.text);
     assert_eq!(team.body["team"], "payments");
     let grid = app.get("/api/v1/teams/payments/scorecard").await.body;
     assert_eq!(grid["services"].as_array().expect("services").len(), 3);
     let columns = grid["rules"].as_array().expect("rules").len();
-    assert_eq!(grid["services"][0]["cells"].as_array().expect("cells").len(), columns);
+    assert_eq!(
+        grid["services"][0]["cells"]
+            .as_array()
+            .expect("cells")
+            .len(),
+        columns
+    );
     assert!(
         grid["fixFirst"]
             .as_array()
@@ -184,7 +213,12 @@ async fn a_full_pass_runs_as_a_job_and_scores_every_service(app: TestApp) {
         "{grid}"
     );
     assert_eq!(app.get("/api/v1/teams/nobody/scorecard").await.status, 404);
-    assert_eq!(app.get("/api/v1/scorecards/maintenance?days=0").await.status, 422);
+    assert_eq!(
+        app.get("/api/v1/scorecards/maintenance?days=0")
+            .await
+            .status,
+        422
+    );
 
     // The next scheduled pass finds nothing changed and evaluates nothing.
     let jobs = app.get("/api/v1/jobs").await;
@@ -200,7 +234,12 @@ async fn a_full_pass_runs_as_a_job_and_scores_every_service(app: TestApp) {
     assert_eq!(checks["intervalSecs"], 900);
     assert_eq!(checks["stale"], false);
     assert!(checks["lastSuccessAt"].is_string());
-    assert_eq!(app.post("/api/v1/jobs/nightly/run", &json!(null)).await.status, 404);
+    assert_eq!(
+        app.post("/api/v1/jobs/nightly/run", &json!(null))
+            .await
+            .status,
+        404
+    );
 }
 
 async fn a_schedule_that_cannot_be_computed_is_unknown(app: TestApp) {
@@ -211,7 +250,12 @@ async fn a_schedule_that_cannot_be_computed_is_unknown(app: TestApp) {
     assert_eq!(app.post("/api/v1/schedules", &schedule).await.status, 201);
     let policy = json!({"slug": "payments-escalation", "name": "Payments", "team": "payments",
         "levels": [{"delayMinutes": 0, "targets": [{"schedule": "payments-oncall"}]}]});
-    assert_eq!(app.post("/api/v1/escalation-policies", &policy).await.status, 201);
+    assert_eq!(
+        app.post("/api/v1/escalation-policies", &policy)
+            .await
+            .status,
+        201
+    );
     let r = app
         .put(
             "/api/v1/services/ledger/escalation-policy",
@@ -231,8 +275,14 @@ async fn a_schedule_that_cannot_be_computed_is_unknown(app: TestApp) {
         .await
         .expect("corrupt");
     let card = check(&app, "ledger").await;
-    assert_eq!(status_of(&card, "oncall.schedule-gaps"), "unknown", "{card}");
-    let unknown = app.get("/api/v1/findings?service=ledger&result=unknown").await;
+    assert_eq!(
+        status_of(&card, "oncall.schedule-gaps"),
+        "unknown",
+        "{card}"
+    );
+    let unknown = app
+        .get("/api/v1/findings?service=ledger&result=unknown")
+        .await;
     assert_eq!(unknown.body["total"], 2, "{}", unknown.text);
     assert_eq!(unknown.body["items"][0]["subject"], "payments-oncall");
 }
@@ -249,10 +299,22 @@ async fn exemptions_waive_a_rule_until_they_expire(app: TestApp) {
 
     // Bad input changes nothing.
     for (body, field) in [
-        (json!({"service": "vault", "rule": "catalog.nothing", "reason": "x y z", "expiresAt": expires}), "rule"),
-        (json!({"service": "vault", "rule": "catalog.description", "reason": "", "expiresAt": expires}), "reason"),
-        (json!({"service": "vault", "rule": "catalog.description", "reason": "old", "expiresAt": "2020-01-01T00:00:00Z"}), "expiresAt"),
-        (json!({"service": "vault", "rule": "catalog.description", "reason": "long", "expiresAt": "2099-01-01T00:00:00Z"}), "expiresAt"),
+        (
+            json!({"service": "vault", "rule": "catalog.nothing", "reason": "x y z", "expiresAt": expires}),
+            "rule",
+        ),
+        (
+            json!({"service": "vault", "rule": "catalog.description", "reason": "", "expiresAt": expires}),
+            "reason",
+        ),
+        (
+            json!({"service": "vault", "rule": "catalog.description", "reason": "old", "expiresAt": "2020-01-01T00:00:00Z"}),
+            "expiresAt",
+        ),
+        (
+            json!({"service": "vault", "rule": "catalog.description", "reason": "long", "expiresAt": "2099-01-01T00:00:00Z"}),
+            "expiresAt",
+        ),
     ] {
         let r = app.post("/api/v1/exemptions", &body).await;
         assert_eq!(r.status, 422, "{}", r.text);
@@ -279,7 +341,9 @@ async fn exemptions_waive_a_rule_until_they_expire(app: TestApp) {
         )
         .await,
     ));
-    let r = app.call(&grace, "POST", "/api/v1/exemptions", Some(&good)).await;
+    let r = app
+        .call(&grace, "POST", "/api/v1/exemptions", Some(&good))
+        .await;
     assert_eq!(r.status, 403, "{}", r.text);
     assert_eq!(count(&app, "select count(*) from exemptions").await, 0);
 
@@ -313,8 +377,14 @@ async fn exemptions_waive_a_rule_until_they_expire(app: TestApp) {
         .expect("expire");
     let card = app.get("/api/v1/services/vault/scorecard").await.body;
     assert_eq!(status_of(&card, "catalog.description"), "fail");
-    assert_eq!(app.get("/api/v1/exemptions?service=vault").await.body, json!([]));
-    let all = app.get("/api/v1/exemptions?service=vault&all=true").await.body;
+    assert_eq!(
+        app.get("/api/v1/exemptions?service=vault").await.body,
+        json!([])
+    );
+    let all = app
+        .get("/api/v1/exemptions?service=vault&all=true")
+        .await
+        .body;
     assert_eq!(all[0]["active"], false);
 
     let r = app.delete(&format!("/api/v1/exemptions/{id}")).await;
@@ -343,7 +413,11 @@ async fn rules_are_tuned_by_admins_with_a_dry_run_first(app: TestApp) {
     assert_eq!(dry.body["failing"], 3, "{}", dry.text);
     assert_eq!(dry.body["newlyFailing"].as_array().expect("newly").len(), 3);
     assert_eq!(dry.body["byTeam"][0]["team"], "payments", "{}", dry.text);
-    assert_eq!(count(&app, "select count(*) from rule_settings").await, 0, "a dry run stores nothing");
+    assert_eq!(
+        count(&app, "select count(*) from rule_settings").await,
+        0,
+        "a dry run stores nothing"
+    );
 
     for (patch, field) in [
         (json!({"weight": 0}), "weight"),
@@ -361,18 +435,29 @@ async fn rules_are_tuned_by_admins_with_a_dry_run_first(app: TestApp) {
         assert!(r.text.contains(field), "{field}: {}", r.text);
     }
     let r = app
-        .put("/api/v1/rules/ownership.owner", &json!({"enabled": true, "severity": "low",
+        .put(
+            "/api/v1/rules/ownership.owner",
+            &json!({"enabled": true, "severity": "low",
             "level": "bronze", "weight": 1, "thresholds": {"tier1": 1, "tier2": 1, "tier3": 1,
-            "tier4": 1}, "version": 0}))
+            "tier4": 1}, "version": 0}),
+        )
         .await;
-    assert_eq!(r.status, 422, "a rule without thresholds takes none: {}", r.text);
+    assert_eq!(
+        r.status, 422,
+        "a rule without thresholds takes none: {}",
+        r.text
+    );
 
-    let r = app.put("/api/v1/rules/catalog.description", &stricter).await;
+    let r = app
+        .put("/api/v1/rules/catalog.description", &stricter)
+        .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.body["customized"], true);
     assert_eq!(r.body["version"], 1);
     assert_eq!(r.body["thresholds"]["tier3"], 30);
-    let stale = app.put("/api/v1/rules/catalog.description", &stricter).await;
+    let stale = app
+        .put("/api/v1/rules/catalog.description", &stricter)
+        .await;
     assert_eq!(stale.status, 409, "{}", stale.text);
     let audit = app.get("/api/v1/audit?subject_type=rule").await;
     assert!(audit.text.contains("rule.update"), "{}", audit.text);
@@ -386,7 +471,9 @@ async fn rules_are_tuned_by_admins_with_a_dry_run_first(app: TestApp) {
     assert_eq!(r.status, 200, "{}", r.text);
     let card = check(&app, "ledger").await;
     assert_eq!(status_of(&card, "catalog.description"), "disabled");
-    let open = app.get("/api/v1/findings?service=ledger&rule=catalog.description").await;
+    let open = app
+        .get("/api/v1/findings?service=ledger&rule=catalog.description")
+        .await;
     assert_eq!(open.body["total"], 0, "{}", open.text);
     assert_eq!(app.get("/api/v1/rules/nope").await.status, 404);
 }
@@ -399,7 +486,13 @@ async fn a_failing_job_is_recorded_and_the_server_goes_on(app: TestApp) {
         .expect("drop");
     let run = run_job(&app, "checks").await;
     assert_eq!(run["outcome"], "failed", "{run}");
-    assert!(run["error"].as_str().expect("error").contains("checks pass"), "{run}");
+    assert!(
+        run["error"]
+            .as_str()
+            .expect("error")
+            .contains("checks pass"),
+        "{run}"
+    );
     assert_eq!(app.get("/healthz").await.status, 200);
     let jobs = app.get("/api/v1/jobs").await.body;
     assert_eq!(jobs["jobs"][0]["lastRun"]["outcome"], "failed");
@@ -407,4 +500,44 @@ async fn a_failing_job_is_recorded_and_the_server_goes_on(app: TestApp) {
     // The other jobs still run.
     let cleanup = run_job(&app, "session-cleanup").await;
     assert_eq!(cleanup["outcome"], "succeeded", "{cleanup}");
+}
+
+async fn a_job_that_stopped_running_is_a_finding(app: TestApp) {
+    app.seed().await;
+    // The hourly clean-up last succeeded three hours ago: the scheduler stopped.
+    let long_ago = (chrono::Utc::now() - chrono::Duration::hours(3))
+        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    sqlx::query(
+        "insert into job_runs (job, tick, trigger, replica, started_at, finished_at, outcome, \
+         heartbeat_at) values ('session-cleanup', $1, 'schedule', 'gone:1', $1, $1, 'succeeded', $1)",
+    )
+    .bind(&long_ago)
+    .execute(&app.store.pool)
+    .await
+    .expect("old run");
+    let jobs = app.get("/api/v1/jobs").await.body;
+    assert_eq!(jobs["jobs"][1]["name"], "session-cleanup");
+    assert_eq!(jobs["jobs"][1]["stale"], true, "{jobs}");
+    let org = app.get("/api/v1/scorecards/maintenance").await.body;
+    assert_eq!(org["staleJobs"], json!(["session-cleanup"]), "{org}");
+
+    let run = run_job(&app, "checks").await;
+    assert_eq!(run["outcome"], "succeeded", "{run}");
+    let stale = app
+        .get("/api/v1/findings?rule=operations.job-stale&category=operations")
+        .await;
+    assert_eq!(stale.body["total"], 1, "{}", stale.text);
+    assert_eq!(stale.body["items"][0]["subject"], "session-cleanup");
+    assert!(stale.body["items"][0]["service"].is_null());
+
+    // It runs again: the finding resolves at the next pass.
+    assert_eq!(
+        run_job(&app, "session-cleanup").await["outcome"],
+        "succeeded"
+    );
+    run_job(&app, "checks").await;
+    let open = app.get("/api/v1/findings?rule=operations.job-stale").await;
+    assert_eq!(open.body["total"], 0, "{}", open.text);
+    let org = app.get("/api/v1/scorecards/maintenance").await.body;
+    assert_eq!(org["staleJobs"], json!([]));
 }

@@ -3,7 +3,9 @@
 //! The pass, the dry run and the live service scorecard all use this one function.
 
 use super::scorecard::{self, Line, Score, Status};
-use super::{evaluate, Outcome, RuleDef, ServiceFacts, Settings, Snapshot, Verdict, SOON_DAYS, WHOLE};
+use super::{
+    evaluate, Outcome, RuleDef, ServiceFacts, Settings, Snapshot, Verdict, SOON_DAYS, WHOLE,
+};
 use chrono::{DateTime, Duration, Utc};
 
 /// A finding the service should have open.
@@ -168,7 +170,7 @@ pub fn assess(
             status,
         });
     }
-    soon.sort_by(|a, b| a.at.cmp(&b.at));
+    soon.sort_by_key(|x| x.at);
     Assessment {
         wanted,
         statuses,

@@ -74,8 +74,8 @@ pub struct Applies {
 impl Applies {
     pub fn covers(&self, s: &ServiceFacts) -> bool {
         (self.tiers.is_empty() || self.tiers.contains(&s.tier))
-            && (self.lifecycles.is_empty() || self.lifecycles.iter().any(|l| *l == s.lifecycle))
-            && (self.kinds.is_empty() || self.kinds.iter().any(|k| *k == s.kind))
+            && (self.lifecycles.is_empty() || self.lifecycles.contains(&s.lifecycle))
+            && (self.kinds.is_empty() || self.kinds.contains(&s.kind))
     }
 }
 

@@ -178,7 +178,12 @@ fn owner(ctx: &Ctx<'_>, s: &ServiceFacts) -> Vec<Outcome> {
     s.owners
         .iter()
         .filter(|o| !ctx.snapshot.teams.contains_key(*o))
-        .map(|o| Outcome::fail(o.as_str(), format!("owner '{o}' is not a team in the catalog")))
+        .map(|o| {
+            Outcome::fail(
+                o.as_str(),
+                format!("owner '{o}' is not a team in the catalog"),
+            )
+        })
         .collect()
 }
 

@@ -4,7 +4,9 @@ use super::*;
 use chrono::{Duration, TimeZone};
 
 fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 12, 2, 9, 0, 0).single().expect("instant")
+    Utc.with_ymd_and_hms(2026, 12, 2, 9, 0, 0)
+        .single()
+        .expect("instant")
 }
 
 fn service(slug: &str) -> ServiceFacts {
@@ -58,9 +60,12 @@ fn snapshot(services: Vec<ServiceFacts>, schedule: ScheduleFacts) -> Snapshot {
     Snapshot::new(
         now(),
         services,
-        [team("payments", &[("ada.lovelace", true, true), ("grace", false, true)])]
-            .into_iter()
-            .collect(),
+        [team(
+            "payments",
+            &[("ada.lovelace", true, true), ("grace", false, true)],
+        )]
+        .into_iter()
+        .collect(),
         [(schedule.slug.clone(), schedule)].into_iter().collect(),
     )
 }
@@ -88,9 +93,17 @@ fn subjects(v: &Verdict) -> Vec<String> {
 
 #[test]
 fn a_well_kept_service_passes_every_rule() {
-    let snap = snapshot(vec![service("ledger")], covered(vec![], &[("ada.lovelace", 2400)]));
+    let snap = snapshot(
+        vec![service("ledger")],
+        covered(vec![], &[("ada.lovelace", 2400)]),
+    );
     for def in registry() {
-        assert_eq!(subjects(&run(def.id, &snap)), Vec::<String>::new(), "{}", def.id);
+        assert_eq!(
+            subjects(&run(def.id, &snap)),
+            Vec::<String>::new(),
+            "{}",
+            def.id
+        );
     }
 }
 
@@ -99,13 +112,29 @@ fn ownership_rules_name_the_team_at_fault() {
     let mut s = service("ledger");
     s.owners = vec!["payments".into(), "ghost-team".into()];
     let mut snap = snapshot(vec![s], covered(vec![], &[]));
-    assert_eq!(subjects(&run("ownership.owner", &snap)), ["fail:ghost-team"]);
-    snap.teams.insert("payments".into(), team("payments", &[("ada", false, false)]).1);
-    assert_eq!(subjects(&run("ownership.team-lead", &snap)), ["fail:payments"]);
-    assert_eq!(subjects(&run("ownership.active-members", &snap)), ["fail:payments"]);
+    assert_eq!(
+        subjects(&run("ownership.owner", &snap)),
+        ["fail:ghost-team"]
+    );
+    snap.teams.insert(
+        "payments".into(),
+        team("payments", &[("ada", false, false)]).1,
+    );
+    assert_eq!(
+        subjects(&run("ownership.team-lead", &snap)),
+        ["fail:payments"]
+    );
+    assert_eq!(
+        subjects(&run("ownership.active-members", &snap)),
+        ["fail:payments"]
+    );
     assert!(subjects(&run("ownership.team-members", &snap)).is_empty());
-    snap.teams.insert("payments".into(), team("payments", &[]).1);
-    assert_eq!(subjects(&run("ownership.team-members", &snap)), ["fail:payments"]);
+    snap.teams
+        .insert("payments".into(), team("payments", &[]).1);
+    assert_eq!(
+        subjects(&run("ownership.team-members", &snap)),
+        ["fail:payments"]
+    );
     // An empty team has not "departed": that is the members rule's failure, not this one's.
     assert!(subjects(&run("ownership.active-members", &snap)).is_empty());
     snap.services[0].owners.clear();
@@ -117,21 +146,38 @@ fn escalation_is_required_of_tier_one_and_two_but_not_of_experiments() {
     let mut s = service("ledger");
     s.escalation_policy = None;
     let mut snap = snapshot(vec![s], covered(vec![], &[]));
-    assert_eq!(subjects(&run("oncall.escalation-policy", &snap)), ["fail:-"]);
+    assert_eq!(
+        subjects(&run("oncall.escalation-policy", &snap)),
+        ["fail:-"]
+    );
     // Without a policy the schedule rules have nothing to look at.
     assert_eq!(run("oncall.schedule-gaps", &snap), Verdict::NotApplicable);
     snap.services[0].tier = 3;
-    assert_eq!(run("oncall.escalation-policy", &snap), Verdict::NotApplicable);
+    assert_eq!(
+        run("oncall.escalation-policy", &snap),
+        Verdict::NotApplicable
+    );
     snap.services[0].tier = 1;
     snap.services[0].lifecycle = "experimental".into();
-    assert_eq!(run("oncall.escalation-policy", &snap), Verdict::NotApplicable);
+    assert_eq!(
+        run("oncall.escalation-policy", &snap),
+        Verdict::NotApplicable
+    );
 }
 
 #[test]
 fn a_gap_within_the_threshold_fails_and_one_just_beyond_fails_soon() {
-    let gap = |days: i64| (now() + Duration::days(days), now() + Duration::days(days) + Duration::hours(8));
+    let gap = |days: i64| {
+        (
+            now() + Duration::days(days),
+            now() + Duration::days(days) + Duration::hours(8),
+        )
+    };
     let snap = snapshot(vec![service("ledger")], covered(vec![gap(3)], &[]));
-    assert_eq!(subjects(&run("oncall.schedule-gaps", &snap)), ["fail:payments-oncall"]);
+    assert_eq!(
+        subjects(&run("oncall.schedule-gaps", &snap)),
+        ["fail:payments-oncall"]
+    );
     let snap = snapshot(vec![service("ledger")], covered(vec![gap(20)], &[]));
     match run("oncall.schedule-gaps", &snap) {
         Verdict::Outcomes(o) => match &o[..] {
@@ -144,7 +190,10 @@ fn a_gap_within_the_threshold_fails_and_one_just_beyond_fails_soon() {
     let mut s = service("ledger");
     s.tier = 3;
     let snap = snapshot(vec![s], covered(vec![gap(10)], &[]));
-    assert_eq!(subjects(&run("oncall.schedule-gaps", &snap)), ["soon:payments-oncall"]);
+    assert_eq!(
+        subjects(&run("oncall.schedule-gaps", &snap)),
+        ["soon:payments-oncall"]
+    );
     let gone = snapshot(vec![service("ledger")], covered(vec![gap(40)], &[]));
     assert!(subjects(&run("oncall.schedule-gaps", &gone)).is_empty());
 }
@@ -156,8 +205,14 @@ fn a_schedule_that_cannot_be_computed_is_unknown_not_a_pass() {
         computed: Err("layer 1 names an unknown zone".into()),
     };
     let snap = snapshot(vec![service("ledger")], broken);
-    assert_eq!(subjects(&run("oncall.schedule-gaps", &snap)), ["unknown:payments-oncall"]);
-    assert_eq!(subjects(&run("oncall.load", &snap)), ["unknown:payments-oncall"]);
+    assert_eq!(
+        subjects(&run("oncall.schedule-gaps", &snap)),
+        ["unknown:payments-oncall"]
+    );
+    assert_eq!(
+        subjects(&run("oncall.load", &snap)),
+        ["unknown:payments-oncall"]
+    );
 }
 
 #[test]
@@ -166,7 +221,10 @@ fn over_the_line_is_over_and_on_it_is_not() {
         vec![service("ledger")],
         covered(vec![], &[("ada.lovelace", 2500), ("grace", 2501)]),
     );
-    assert_eq!(subjects(&run("oncall.load", &snap)), ["fail:payments-oncall/grace"]);
+    assert_eq!(
+        subjects(&run("oncall.load", &snap)),
+        ["fail:payments-oncall/grace"]
+    );
 }
 
 #[test]
@@ -181,7 +239,10 @@ fn catalog_hygiene() {
     let snap = snapshot(vec![s, old, service("fresh-db")], covered(vec![], &[]));
     assert_eq!(subjects(&run("catalog.description", &snap)), ["fail:-"]);
     assert_eq!(subjects(&run("catalog.repository", &snap)), ["fail:-"]);
-    assert_eq!(subjects(&run("catalog.deprecated-dependency", &snap)), ["fail:old-db"]);
+    assert_eq!(
+        subjects(&run("catalog.deprecated-dependency", &snap)),
+        ["fail:old-db"]
+    );
     match run("catalog.dependency-cycle", &snap) {
         Verdict::Outcomes(o) => match &o[..] {
             [Outcome::Fail { message, .. }] => assert!(message.contains("ledger → fx → ledger")),
@@ -197,7 +258,10 @@ fn disabled_rules_and_panicking_rules() {
     let def = rule("catalog.description").expect("rule");
     let mut off = (def.defaults)();
     off.enabled = false;
-    assert_eq!(evaluate(def, &off, &snap, &snap.services[0]), Verdict::Disabled);
+    assert_eq!(
+        evaluate(def, &off, &snap, &snap.services[0]),
+        Verdict::Disabled
+    );
     let boom = RuleDef {
         eval: |_, s| panic!("cannot read {}", s.slug),
         ..*def
@@ -216,7 +280,9 @@ fn the_facts_hash_follows_what_the_rules_read() {
     assert_eq!(base, facts_hash(&snap, &snap.services[0], 7));
     assert_ne!(base, facts_hash(&snap, &snap.services[0], 8));
     let mut changed = snap.clone();
-    changed.teams.insert("payments".into(), team("payments", &[]).1);
+    changed
+        .teams
+        .insert("payments".into(), team("payments", &[]).1);
     assert_ne!(base, facts_hash(&changed, &changed.services[0], 7));
     // Another service's description is not something ledger's rules read.
     let mut other = snap.clone();

@@ -3,7 +3,7 @@
 //! An expired exemption simply stops applying: the next pass counts the failure again.
 
 use crate::domain::authz::Action;
-use crate::domain::checks as checks;
+use crate::domain::checks;
 use crate::error::{Error, Result};
 use crate::store::audit::{self, Actor};
 use crate::store::jobs::text;
@@ -46,7 +46,8 @@ pub(crate) async fn rows(conn: &mut AnyConnection, q: &FindingQuery) -> Result<P
             field: Some("result".into()),
         });
     }
-    let mut f = Sql::new(" from findings f left join services s on s.id = f.service_id where 1 = 1");
+    let mut f =
+        Sql::new(" from findings f left join services s on s.id = f.service_id where 1 = 1");
     if state != "all" {
         f.push(" and f.state = ").bind(Arg::Text(state.into()));
     }
@@ -67,7 +68,8 @@ pub(crate) async fn rows(conn: &mut AnyConnection, q: &FindingQuery) -> Result<P
         ("f.result", &q.result),
     ] {
         if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
-            f.push(&format!(" and {column} = ")).bind(Arg::Text(v.into()));
+            f.push(&format!(" and {column} = "))
+                .bind(Arg::Text(v.into()));
         }
     }
     if let Some(c) = q.category.as_deref().filter(|v| !v.is_empty()) {
@@ -112,8 +114,7 @@ pub(crate) async fn rows(conn: &mut AnyConnection, q: &FindingQuery) -> Result<P
             owners: service_id
                 .and_then(|id| owners.get(&id).cloned())
                 .unwrap_or_default(),
-            exemption: service_id
-                .and_then(|id| active.get(&(id, rule.clone())).cloned()),
+            exemption: service_id.and_then(|id| active.get(&(id, rule.clone())).cloned()),
             rule,
             rule_title,
             category,
@@ -153,7 +154,8 @@ async fn owners_of(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64,
         "select o.service_id, t.slug from service_owners o join teams t on t.id = o.team_id \
          where o.service_id in ",
     );
-    sql.bind_list(ids).push(" order by o.service_id, o.position");
+    sql.bind_list(ids)
+        .push(" order by o.service_id, o.position");
     for r in sql.query().fetch_all(conn).await? {
         out.entry(r.try_get("service_id")?)
             .or_default()
@@ -170,7 +172,9 @@ async fn active_exemptions(
     if ids.is_empty() {
         return Ok(out);
     }
-    let mut sql = Sql::new(&format!("{EXEMPTION_SELECT} where e.revoked_at is null and e.expires_at > "));
+    let mut sql = Sql::new(&format!(
+        "{EXEMPTION_SELECT} where e.revoked_at is null and e.expires_at > "
+    ));
     sql.bind(Arg::Text(text(Utc::now())))
         .push(" and e.service_id in ")
         .bind_list(ids);
@@ -262,15 +266,17 @@ async fn owners_and_led(
     let person = actor.principal.as_ref().and_then(|p| p.person.clone());
     let led: Vec<String> = match person {
         None => Vec::new(),
-        Some(handle) => sqlx::query_scalar(
-            "select t.slug from team_members m join teams t on t.id = m.team_id \
+        Some(handle) => {
+            sqlx::query_scalar(
+                "select t.slug from team_members m join teams t on t.id = m.team_id \
              join people p on p.id = m.person_id join service_owners o on o.team_id = t.id \
              where p.handle = $1 and m.role = 'lead' and o.service_id = $2 order by t.slug",
-        )
-        .bind(handle)
-        .bind(service_id)
-        .fetch_all(conn)
-        .await?,
+            )
+            .bind(handle)
+            .bind(service_id)
+            .fetch_all(conn)
+            .await?
+        }
     };
     Ok((owners, led))
 }
@@ -286,7 +292,10 @@ pub async fn grant(store: &Store, actor: &Actor, input: &ExemptionInput) -> Resu
         })
     };
     if service_id.is_none() {
-        fail("service", format!("there is no service '{}'", input.service));
+        fail(
+            "service",
+            format!("there is no service '{}'", input.service),
+        );
     }
     if checks::rule(&input.rule).is_none() {
         fail("rule", format!("there is no rule '{}'", input.rule));

@@ -86,15 +86,16 @@ pub async fn run(
     let mut conn = store.pool.acquire().await?;
     let rules = super::rules::effective(&mut conn).await?;
     let snap = snapshot::load(&mut conn, now).await?;
-    drop(conn);
     let total = snap.services.len() as i64;
     if let Some(p) = progress {
         p.report(0, total).await;
     }
-    let mut tx = store.begin().await?;
-    let waivers = waivers(&mut tx, now).await?;
+    // Reading and assessing happen before the write transaction, so that progress can be
+    // recorded meanwhile (SQLite has one writer at a time).
+    let waivers = waivers(&mut conn, now).await?;
     let shash = settings_hash(&rules);
-    let chosen = choose(&mut tx, &snap, &rules, &waivers, scope, shash, now).await?;
+    let (chosen, rehashed) = choose(&mut conn, &snap, &rules, &waivers, scope, shash, now).await?;
+    drop(conn);
     let mut report = Report {
         services: total,
         evaluated: chosen.len() as i64,
@@ -111,6 +112,11 @@ pub async fn run(
             }
         }
     }
+    if let Some(p) = progress {
+        p.report(total / 2, total).await;
+    }
+    let mut tx = store.begin().await?;
+    record_hashes(&mut tx, &snap, &rehashed).await?;
     let ids: Vec<i64> = chosen.iter().map(|(i, _)| snap.services[*i].id).collect();
     let existing = existing(&mut tx, scope, &ids).await?;
     let at = now_text();
@@ -118,17 +124,17 @@ pub async fn run(
     for (i, a) in &assessed {
         let s = &snap.services[*i];
         for w in &a.wanted {
-            wanted.insert((Some(s.id), w.rule.to_string(), w.subject.clone()), (s.tier, w));
+            wanted.insert(
+                (Some(s.id), w.rule.to_string(), w.subject.clone()),
+                (s.tier, w),
+            );
         }
     }
     reconcile(&mut tx, &existing, &wanted, &at, &mut report).await?;
     if !matches!(scope, Scope::Service(_)) {
         stale_findings(&mut tx, stale_jobs, &at, &mut report).await?;
     }
-    if let Some(p) = progress {
-        p.report(total * 3 / 4, total).await;
-    }
-    write_scores(&mut tx, &snap, &assessed, &chosen, &at, now).await?;
+    write_scores(&mut tx, &snap, &assessed, &at, now).await?;
     tx.commit().await?;
     if let Some(p) = progress {
         p.report(total, total).await;
@@ -137,7 +143,10 @@ pub async fn run(
 }
 
 /// Active exemptions by service id.
-async fn waivers(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<HashMap<i64, Vec<Waiver>>> {
+async fn waivers(
+    conn: &mut AnyConnection,
+    now: DateTime<Utc>,
+) -> Result<HashMap<i64, Vec<Waiver>>> {
     let mut out: HashMap<i64, Vec<Waiver>> = HashMap::new();
     for r in sqlx::query(
         "select service_id, rule_id, expires_at from exemptions \
@@ -149,16 +158,18 @@ async fn waivers(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<HashMap
     {
         let expires: String = r.try_get("expires_at")?;
         if let Ok(t) = DateTime::parse_from_rfc3339(&expires) {
-            out.entry(r.try_get("service_id")?).or_default().push(Waiver {
-                rule: r.try_get("rule_id")?,
-                expires_at: t.with_timezone(&Utc),
-            });
+            out.entry(r.try_get("service_id")?)
+                .or_default()
+                .push(Waiver {
+                    rule: r.try_get("rule_id")?,
+                    expires_at: t.with_timezone(&Utc),
+                });
         }
     }
     Ok(out)
 }
 
-/// The services to assess, with their facts hash, and records the hashes.
+/// The services to assess with their facts hash, and the hashes that changed (to record).
 async fn choose(
     conn: &mut AnyConnection,
     snap: &Snapshot,
@@ -167,60 +178,63 @@ async fn choose(
     scope: Scope<'_>,
     shash: u64,
     now: DateTime<Utc>,
-) -> Result<Vec<(usize, u64)>> {
-    let hashes: Vec<u64> = match scope {
-        Scope::Service(_) => Vec::new(),
-        _ => snap
-            .services
-            .iter()
-            .map(|s| facts_hash(snap, s, shash))
-            .collect(),
-    };
-    let chosen: Vec<(usize, u64)> = match scope {
-        Scope::Service(slug) => snap
+) -> Result<(Vec<(usize, u64)>, Vec<(usize, u64)>)> {
+    let hash = |i: usize| facts_hash(snap, &snap.services[i], shash);
+    if let Scope::Service(slug) = scope {
+        let chosen: Vec<(usize, u64)> = snap
             .by_slug
             .get(slug)
-            .map(|i| (*i, facts_hash(snap, &snap.services[*i], shash)))
+            .map(|i| (*i, hash(*i)))
             .into_iter()
-            .collect(),
-        Scope::Full => hashes.iter().copied().enumerate().collect(),
-        Scope::Changed => {
-            let mut stored: HashMap<i64, String> = HashMap::new();
-            let mut last_pass: Option<String> = None;
-            for r in sqlx::query("select service_id, facts_hash, evaluated_at from check_state")
-                .fetch_all(&mut *conn)
-                .await?
-            {
-                let at: String = r.try_get("evaluated_at")?;
-                if last_pass.as_ref().is_none_or(|l| at > *l) {
-                    last_pass = Some(at);
-                }
-                stored.insert(r.try_get("service_id")?, r.try_get("facts_hash")?);
-            }
-            // Exemptions and grace periods that ended since the last pass change a status
-            // without changing a fact.
-            let since = last_pass.unwrap_or_default();
-            let ended = ended_since(conn, &since, now).await?;
-            let grace_ended = rules.iter().any(|(_, s)| {
-                s.enforced_from
-                    .is_some_and(|t| text(t) > since && t <= now)
-            });
-            hashes
-                .iter()
-                .enumerate()
-                .filter(|(i, h)| {
-                    let s = &snap.services[*i];
-                    grace_ended
-                        || ended.contains(&s.id)
-                        || waivers.get(&s.id).is_some_and(|w| w.iter().any(|w| w.expires_at <= now))
-                        || stored.get(&s.id) != Some(&h.to_string())
-                })
-                .map(|(i, h)| (i, *h))
-                .collect()
-        }
-    };
+            .collect();
+        return Ok((chosen.clone(), chosen));
+    }
+    let mut stored: HashMap<i64, String> = HashMap::with_capacity(snap.services.len());
+    for r in sqlx::query("select service_id, facts_hash from check_state")
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        stored.insert(r.try_get("service_id")?, r.try_get("facts_hash")?);
+    }
+    let all: Vec<(usize, u64)> = (0..snap.services.len()).map(|i| (i, hash(i))).collect();
+    let changed: Vec<(usize, u64)> = all
+        .iter()
+        .filter(|(i, h)| stored.get(&snap.services[*i].id) != Some(&h.to_string()))
+        .copied()
+        .collect();
+    if scope == Scope::Full {
+        return Ok((all, changed));
+    }
+    // Exemptions and grace periods that ended since the last pass change a status without
+    // changing a fact.
+    let since = last_pass(conn).await?.unwrap_or_default();
+    let ended = ended_since(conn, &since, now).await?;
+    let grace_ended = rules
+        .iter()
+        .any(|(_, s)| s.enforced_from.is_some_and(|t| text(t) > since && t <= now));
+    let chosen = all
+        .into_iter()
+        .filter(|(i, h)| {
+            let s = &snap.services[*i];
+            grace_ended
+                || ended.contains(&s.id)
+                || waivers
+                    .get(&s.id)
+                    .is_some_and(|w| w.iter().any(|w| w.expires_at <= now))
+                || stored.get(&s.id) != Some(&h.to_string())
+        })
+        .collect();
+    Ok((chosen, changed))
+}
+
+/// Stores the facts hash of each service in `chosen`.
+async fn record_hashes(
+    conn: &mut AnyConnection,
+    snap: &Snapshot,
+    chosen: &[(usize, u64)],
+) -> Result<()> {
     let at = now_text();
-    for (i, h) in &chosen {
+    for (i, h) in chosen {
         sqlx::query(
             "insert into check_state (service_id, facts_hash, evaluated_at) values ($1, $2, $3) \
              on conflict (service_id) do update set facts_hash = excluded.facts_hash, \
@@ -232,11 +246,29 @@ async fn choose(
         .execute(&mut *conn)
         .await?;
     }
-    Ok(chosen)
+    Ok(())
+}
+
+/// When the last pass over all services ran: the newest successful checks run, or the
+/// newest hash recorded.
+pub(crate) async fn last_pass(conn: &mut AnyConnection) -> Result<Option<String>> {
+    let run: Option<String> = sqlx::query_scalar(
+        "select max(started_at) from job_runs where job = 'checks' and outcome = 'succeeded'",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let hashed: Option<String> = sqlx::query_scalar("select max(evaluated_at) from check_state")
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(run.max(hashed))
 }
 
 /// Services whose exemption expired or was revoked since `since`.
-async fn ended_since(conn: &mut AnyConnection, since: &str, now: DateTime<Utc>) -> Result<HashSet<i64>> {
+async fn ended_since(
+    conn: &mut AnyConnection,
+    since: &str,
+    now: DateTime<Utc>,
+) -> Result<HashSet<i64>> {
     let rows: Vec<i64> = sqlx::query_scalar(
         "select distinct service_id from exemptions where (expires_at > $1 and expires_at <= $2) \
          or (revoked_at is not null and revoked_at > $1)",
@@ -249,7 +281,11 @@ async fn ended_since(conn: &mut AnyConnection, since: &str, now: DateTime<Utc>) 
 }
 
 /// The findings of the assessed services (of every service on a full pass).
-async fn existing(conn: &mut AnyConnection, scope: Scope<'_>, ids: &[i64]) -> Result<HashMap<Key, Existing>> {
+async fn existing(
+    conn: &mut AnyConnection,
+    scope: Scope<'_>,
+    ids: &[i64],
+) -> Result<HashMap<Key, Existing>> {
     const COLUMNS: &str = "select id, service_id, rule_id, subject, state, result, severity, \
          message, details, enforced, data_age_secs from findings";
     let mut rows = Vec::new();
@@ -290,14 +326,22 @@ async fn existing(conn: &mut AnyConnection, scope: Scope<'_>, ids: &[i64]) -> Re
     Ok(out)
 }
 
-async fn event(conn: &mut AnyConnection, id: i64, at: &str, change: &str, result: &str) -> Result<()> {
-    sqlx::query("insert into finding_events (finding_id, at, change, result) values ($1, $2, $3, $4)")
-        .bind(id)
-        .bind(at)
-        .bind(change)
-        .bind(result)
-        .execute(conn)
-        .await?;
+async fn event(
+    conn: &mut AnyConnection,
+    id: i64,
+    at: &str,
+    change: &str,
+    result: &str,
+) -> Result<()> {
+    sqlx::query(
+        "insert into finding_events (finding_id, at, change, result) values ($1, $2, $3, $4)",
+    )
+    .bind(id)
+    .bind(at)
+    .bind(change)
+    .bind(result)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -416,7 +460,12 @@ async fn reconcile(
 }
 
 /// One finding per job that stopped running (no service), resolved when it runs again.
-async fn stale_findings(conn: &mut AnyConnection, stale: &[StaleJob], at: &str, report: &mut Report) -> Result<()> {
+async fn stale_findings(
+    conn: &mut AnyConnection,
+    stale: &[StaleJob],
+    at: &str,
+    report: &mut Report,
+) -> Result<()> {
     let rows = sqlx::query(
         "select id, subject, state, result, severity, message, details, enforced, data_age_secs \
          from findings where service_id is null and rule_id = $1",
@@ -427,7 +476,11 @@ async fn stale_findings(conn: &mut AnyConnection, stale: &[StaleJob], at: &str, 
     let mut existing = HashMap::new();
     for r in rows {
         existing.insert(
-            (None, JOB_STALE.to_string(), r.try_get::<String, _>("subject")?),
+            (
+                None,
+                JOB_STALE.to_string(),
+                r.try_get::<String, _>("subject")?,
+            ),
             Existing {
                 id: r.try_get("id")?,
                 open: r.try_get::<String, _>("state")? == "open",
@@ -499,29 +552,51 @@ async fn write_scores(
     conn: &mut AnyConnection,
     snap: &Snapshot,
     assessed: &[(usize, Assessment)],
-    _chosen: &[(usize, u64)],
     at: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let day = now.format("%Y-%m-%d").to_string();
     let mut scores: HashMap<i64, (String, i64)> = HashMap::new();
-    for r in sqlx::query("select service_id, level, percent from service_scores")
-        .fetch_all(&mut *conn)
-        .await?
+    // What each stored score says beyond level and percentage, to skip rewriting it.
+    let mut rest: HashMap<i64, (String, String, String)> = HashMap::new();
+    for r in sqlx::query(
+        "select service_id, level, percent, statuses, fails_soon, to_next from service_scores",
+    )
+    .fetch_all(&mut *conn)
+    .await?
     {
-        scores.insert(r.try_get("service_id")?, (r.try_get("level")?, r.try_get("percent")?));
+        let id: i64 = r.try_get("service_id")?;
+        scores.insert(id, (r.try_get("level")?, r.try_get("percent")?));
+        rest.insert(
+            id,
+            (
+                r.try_get("statuses")?,
+                r.try_get("fails_soon")?,
+                r.try_get("to_next")?,
+            ),
+        );
     }
     for (i, a) in assessed {
         let s = &snap.services[*i];
         let level = level_name(a.score.level).to_string();
         let statuses: BTreeMap<&str, &str> =
             a.statuses.iter().map(|(r, st)| (*r, st.as_str())).collect();
+        let statuses = serde_json::to_string(&statuses).unwrap_or_default();
         let soon: Vec<serde_json::Value> = a
             .soon
             .iter()
-            .map(|x| serde_json::json!({"rule": x.rule, "subject": x.subject,
-                "at": text(x.at), "reason": x.reason}))
+            .map(|x| {
+                serde_json::json!({"rule": x.rule, "subject": x.subject,
+                "at": text(x.at), "reason": x.reason})
+            })
             .collect();
+        let soon = serde_json::Value::Array(soon).to_string();
+        let to_next = serde_json::to_string(&a.score.to_next).unwrap_or_default();
+        let changed = scores.get(&s.id) != Some(&(level.clone(), a.score.percent_bp));
+        let same_rest = rest.get(&s.id) == Some(&(statuses.clone(), soon.clone(), to_next.clone()));
+        if !changed && same_rest {
+            continue;
+        }
         sqlx::query(
             "insert into service_scores (service_id, level, percent, passing, applicable, \
              statuses, fails_soon, to_next, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
@@ -536,13 +611,12 @@ async fn write_scores(
         .bind(a.score.percent_bp)
         .bind(a.score.passing)
         .bind(a.score.applicable)
-        .bind(serde_json::to_string(&statuses).unwrap_or_default())
-        .bind(serde_json::Value::Array(soon).to_string())
-        .bind(serde_json::to_string(&a.score.to_next).unwrap_or_default())
+        .bind(statuses)
+        .bind(soon)
+        .bind(to_next)
         .bind(at)
         .execute(&mut *conn)
         .await?;
-        let changed = scores.get(&s.id) != Some(&(level.clone(), a.score.percent_bp));
         if changed {
             let mut levels = super::scores::Tally::default();
             levels.add(&level, a.score.percent_bp);

@@ -179,7 +179,10 @@ pub fn check(def: &RuleDef, input: &RuleInput) -> Result<Settings> {
         fail("level", "choose bronze, silver or gold".into());
     }
     if !(1..=100).contains(&input.weight) {
-        fail("weight", "the weight is a whole number from 1 to 100".into());
+        fail(
+            "weight",
+            "the weight is a whole number from 1 to 100".into(),
+        );
     }
     for (i, t) in input.applies.tiers.iter().enumerate() {
         if !(1..=4).contains(t) {
@@ -258,7 +261,10 @@ pub async fn update(store: &Store, actor: &Actor, id: &str, input: &RuleInput) -
     actor.authorize(&Action::Administer)?;
     let settings = check(def, input)?;
     let version = input.version.ok_or_else(|| {
-        Error::invalid("version", "a change must carry the version it read (0 for defaults)")
+        Error::invalid(
+            "version",
+            "a change must carry the version it read (0 for defaults)",
+        )
     })?;
     let mut tx = store.begin().await?;
     let before = saved(&mut tx).await?.remove(id);

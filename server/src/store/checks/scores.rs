@@ -91,7 +91,9 @@ pub async fn history(
     scope: &str,
     days: i64,
 ) -> Result<Vec<HistoryPoint>> {
-    let since = (Utc::now() - Duration::days(days)).format("%Y-%m-%d").to_string();
+    let since = (Utc::now() - Duration::days(days))
+        .format("%Y-%m-%d")
+        .to_string();
     let rows = sqlx::query(
         "select day, level, percent_bp, levels from scorecard_history \
          where scope_kind = $1 and scope = $2 and day >= $3 order by day",
@@ -171,11 +173,16 @@ pub async fn service(store: &Store, slug: &str, days_q: Option<i64>) -> Result<S
                 .cloned(),
         })
         .collect();
-    let evaluated_at: Option<String> =
+    // When this service's facts were last looked at: the last pass, or its own check.
+    let own: Option<String> =
         sqlx::query_scalar("select evaluated_at from check_state where service_id = $1")
             .bind(s.id)
             .fetch_optional(&mut *conn)
             .await?;
+    let evaluated_at = match own {
+        None => None,
+        Some(own) => super::pass::last_pass(&mut conn).await?.max(Some(own)),
+    };
     let fails_soon = a
         .soon
         .iter()
@@ -324,8 +331,11 @@ pub async fn team(store: &Store, slug: &str, days_q: Option<i64>) -> Result<Team
         ));
     }
     fix_first.sort_by(|a, b| {
-        a.0.cmp(&b.0)
-            .then(b.1.gain.partial_cmp(&a.1.gain).unwrap_or(std::cmp::Ordering::Equal))
+        a.0.cmp(&b.0).then(
+            b.1.gain
+                .partial_cmp(&a.1.gain)
+                .unwrap_or(std::cmp::Ordering::Equal),
+        )
     });
     let mut fails_soon: Vec<FailsSoon> = rows.iter().flat_map(soon_items).collect();
     fails_soon.sort_by(|a, b| a.at.cmp(&b.at));
@@ -361,17 +371,19 @@ pub async fn team(store: &Store, slug: &str, days_q: Option<i64>) -> Result<Team
     })
 }
 
-pub async fn org(store: &Store, days_q: Option<i64>, stale_jobs: Vec<String>) -> Result<OrgScorecard> {
+pub async fn org(
+    store: &Store,
+    days_q: Option<i64>,
+    stale_jobs: Vec<String>,
+) -> Result<OrgScorecard> {
     let days = days(days_q)?;
     let mut conn = store.pool.acquire().await?;
     let mut tally = Tally::default();
     let mut teams: BTreeMap<String, (String, Tally)> = BTreeMap::new();
     let mut fails_soon = 0;
-    for r in sqlx::query(
-        "select ss.level, ss.percent, ss.fails_soon from service_scores ss",
-    )
-    .fetch_all(&mut *conn)
-    .await?
+    for r in sqlx::query("select ss.level, ss.percent, ss.fails_soon from service_scores ss")
+        .fetch_all(&mut *conn)
+        .await?
     {
         let level: String = r.try_get("level")?;
         let bp: i64 = r.try_get("percent")?;

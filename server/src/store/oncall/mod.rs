@@ -41,7 +41,8 @@ use steward_app::api::FieldError;
 /// The longest window one request may compute.
 pub const MAX_WINDOW_DAYS: i64 = 400;
 
-pub(crate) const SELECT: &str = "select s.id, s.slug, s.name, t.slug as team, s.time_zone, s.description, \
+pub(crate) const SELECT: &str =
+    "select s.id, s.slug, s.name, t.slug as team, s.time_zone, s.description, \
      s.layers, s.version, s.created_at, s.updated_at from schedules s \
      join teams t on t.id = s.team_id";
 
@@ -680,6 +681,9 @@ pub(crate) async fn models_tolerant(
         }
     }
     let just_ids: Vec<i64> = ids.iter().map(|(id, _)| *id).collect();
+    if just_ids.is_empty() {
+        return Ok(out);
+    }
     let mut by_schedule = overrides::in_window(conn, &just_ids, from, to).await?;
     for (id, i) in ids {
         if let (Some((_, overrides)), Ok(m)) = (by_schedule.remove(&id), &mut out[i].1) {
