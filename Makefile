@@ -30,7 +30,7 @@ tools:
 		$(TOOL_INSTALL_ENV) cargo install cargo-leptos --locked --version $(LEPTOS_VERSION)
 	@wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)" || \
 		$(TOOL_INSTALL_ENV) cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
-	@[ -x node_modules/.bin/wasm-opt ] && [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
+	@[ -x node_modules/.bin/wasm-opt ] && [ -d node_modules/playwright-core ] && [ -d node_modules/axe-core ] || npm ci --no-audit --no-fund
 	@python3 -c "import icalendar" 2>/dev/null || pip install --quiet icalendar==7.3.2
 
 build-release:

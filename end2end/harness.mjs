@@ -9,6 +9,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import axe from 'axe-core';
 import { chromium } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -229,4 +232,80 @@ export function screenshotPath(testName) {
   mkdirSync(resultsDir, { recursive: true });
   const safe = testName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
   return path.join(resultsDir, `${safe}.png`);
+}
+
+/**
+ * Opens `path` of the UI in `page` and waits until the wasm has hydrated it; a page that
+ * throws instead (a panic during hydration) fails at once.
+ */
+export async function openPage(server, page, path) {
+  let onError;
+  const threw = new Promise((_, reject) => {
+    onError = (e) =>
+      reject(
+        new Error(
+          `${path} threw instead of hydrating: ${e.message} (is target/site from the same ` +
+            '`cargo leptos build` as the server? A release build overwrites a debug one there.)',
+        ),
+      );
+    page.on('pageerror', onError);
+  });
+  threw.catch(() => {});
+  try {
+    const res = await Promise.race([page.goto(`${server.url}${path}`), threw]);
+    assert.equal(res.status(), 200, `GET ${path}`);
+    await Promise.race([page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' }), threw]);
+  } finally {
+    page.off('pageerror', onError);
+  }
+}
+
+/**
+ * The `e2e(name, fn, { context })` of a test file: a test with a fresh page of `context()`
+ * (default `defaultContext()`); an uncaught exception in the page fails it. On failure it
+ * saves a screenshot to end2end/test-results/ and reports the page's errors and the tail of
+ * the log of `getServer()`.
+ */
+export function pageTests(getServer, defaultContext) {
+  return (name, fn, { context = defaultContext } = {}) =>
+    test(name, { timeout: 45_000 }, async (t) => {
+      const page = await context().newPage();
+      const problems = [];
+      page.on('pageerror', (e) => problems.push(`uncaught in page: ${e.message}`));
+      page.on('console', (m) => {
+        if (m.type() === 'error') problems.push(`console.error: ${m.text()}`);
+      });
+      try {
+        await fn(page);
+        const uncaught = problems.filter((p) => p.startsWith('uncaught'));
+        assert.deepEqual(uncaught, [], 'the page threw');
+      } catch (error) {
+        const shot = screenshotPath(name);
+        await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
+        t.diagnostic(`url: ${page.url()}`);
+        t.diagnostic(`screenshot: ${shot}`);
+        for (const p of problems) t.diagnostic(`browser: ${p}`);
+        for (const line of getServer().log().trimEnd().split('\n').slice(-15)) t.diagnostic(`server: ${line}`);
+        throw error;
+      } finally {
+        await page.close();
+      }
+    });
+}
+
+/**
+ * Runs axe-core (WCAG 2.1 A and AA rules) on what `page` shows now and fails with every
+ * violation and where it is.
+ */
+export async function assertAccessible(page, what) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) {
+    await page.addScriptTag({ content: axe.source });
+  }
+  const result = await page.evaluate(() =>
+    window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }),
+  );
+  const violations = result.violations.map(
+    (v) => `${v.id} (${v.help}): ${v.nodes.slice(0, 5).map((n) => n.target.join(' ')).join(', ')}`,
+  );
+  assert.deepEqual(violations, [], `${what}: accessibility violations`);
 }

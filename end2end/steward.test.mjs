@@ -3,8 +3,8 @@
 // starts the server), or alone with `node --test end2end/steward.test.mjs` (starts its own).
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { launchBrowser, screenshotPath, signInContext, signInCookie, useServer } from './harness.mjs';
+import { after, before } from 'node:test';
+import { launchBrowser, openPage, pageTests, signInContext, signInCookie, useServer } from './harness.mjs';
 
 let server;
 let browser;
@@ -45,31 +45,8 @@ async function apiServices(query = '') {
 const plural = (n) => `${n} ${n === 1 ? 'service' : 'services'}`;
 const sorted = (xs) => [...xs].sort();
 
-/**
- * Opens a page of the UI and waits until the wasm has hydrated it; a page that throws instead
- * (a panic during hydration) fails at once.
- */
-async function open(page, path) {
-  let onError;
-  const threw = new Promise((_, reject) => {
-    onError = (e) =>
-      reject(
-        new Error(
-          `${path} threw instead of hydrating: ${e.message} (is target/site from the same ` +
-            '`cargo leptos build` as the server? A release build overwrites a debug one there.)',
-        ),
-      );
-    page.on('pageerror', onError);
-  });
-  threw.catch(() => {});
-  try {
-    const res = await Promise.race([page.goto(`${server.url}${path}`), threw]);
-    assert.equal(res.status(), 200, `GET ${path}`);
-    await Promise.race([page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' }), threw]);
-  } finally {
-    page.off('pageerror', onError);
-  }
-}
+/** Opens a page of the UI and waits until the wasm has hydrated it. */
+const open = (page, path) => openPage(server, page, path);
 
 /** Waits until the catalog shows exactly `services` (a list of slugs) and `#result-count` says so. */
 async function waitForCatalog(page, slugs) {
@@ -101,35 +78,11 @@ async function assertStillMarked(page) {
   assert.equal(await page.evaluate(() => window.__marker), 1, 'the page was reloaded instead of updated in place');
 }
 
-/**
- * A test with a fresh page; an uncaught exception in the page fails it. On failure it saves a
- * screenshot to end2end/test-results/ and reports the page's errors and the server log's tail.
- */
-function e2e(name, fn, { context = () => browser.context } = {}) {
-  test(name, { timeout: 45_000 }, async (t) => {
-    const page = await context().newPage();
-    const problems = [];
-    page.on('pageerror', (e) => problems.push(`uncaught in page: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console.error: ${m.text()}`);
-    });
-    try {
-      await fn(page);
-      const uncaught = problems.filter((p) => p.startsWith('uncaught'));
-      assert.deepEqual(uncaught, [], 'the page threw');
-    } catch (error) {
-      const shot = screenshotPath(name);
-      await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
-      t.diagnostic(`url: ${page.url()}`);
-      t.diagnostic(`screenshot: ${shot}`);
-      for (const p of problems) t.diagnostic(`browser: ${p}`);
-      for (const line of server.log().trimEnd().split('\n').slice(-15)) t.diagnostic(`server: ${line}`);
-      throw error;
-    } finally {
-      await page.close();
-    }
-  });
-}
+/** A test with a fresh page of the shared browser (or of `context()`): see `pageTests`. */
+const e2e = pageTests(
+  () => server,
+  () => browser.context,
+);
 
 // ---------------------------------------------------------------------------------------------
 // Tests

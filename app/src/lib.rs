@@ -16,11 +16,12 @@ use leptos_router::{
 use pages::{
     account::AccountPage, accounts::AccountsPage, audit::AuditPage, catalog::CatalogPage,
     escalation_policies::EscalationPoliciesPage, escalation_policy::EscalationPolicyPage,
-    escalation_policy_form::EscalationPolicyFormPage, home::HomePage, not_found::NotFoundPage,
-    people::PeoplePage, person::PersonPage, schedule::SchedulePage,
-    schedule_form::ScheduleFormPage, schedules::SchedulesPage, service::ServicePage,
+    escalation_policy_form::EscalationPolicyFormPage, home::HomePage, jobs::JobsPage,
+    not_found::NotFoundPage, people::PeoplePage, person::PersonPage, rules::RulePage,
+    rules::RulesPage, schedule::SchedulePage, schedule_form::ScheduleFormPage,
+    schedules::SchedulesPage, scorecards::ScorecardsPage, service::ServicePage,
     service_form::ServiceFormPage, sign_in::SignInPage, team::TeamPage, team_form::TeamFormPage,
-    team_oncall_health::TeamOncallHealthPage, teams::TeamsPage,
+    team_oncall_health::TeamOncallHealthPage, team_scorecard::TeamScorecardPage, teams::TeamsPage,
 };
 
 /// The HTML document the server streams; `App` is the part that hydrates.
@@ -78,6 +79,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/teams/new") view=TeamFormPage/>
                     <Route path=path!("/teams/:slug/edit") view=TeamFormPage/>
                     <Route path=path!("/teams/:slug/oncall-health") view=TeamOncallHealthPage/>
+                    <Route path=path!("/teams/:slug/scorecard") view=TeamScorecardPage/>
                     <Route path=path!("/teams/:slug") view=TeamPage/>
                     <Route path=path!("/schedules") view=SchedulesPage/>
                     <Route path=path!("/schedules/new") view=ScheduleFormPage/>
@@ -89,6 +91,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/escalation-policies/:slug") view=EscalationPolicyPage/>
                     <Route path=path!("/people") view=PeoplePage/>
                     <Route path=path!("/people/:handle") view=PersonPage/>
+                    <Route path=path!("/scorecards") view=ScorecardsPage/>
+                    <Route path=path!("/rules") view=RulesPage/>
+                    <Route path=path!("/rules/:id") view=RulePage/>
+                    <Route path=path!("/jobs") view=JobsPage/>
                 </Routes>
             </main>
             <Footer/>

@@ -49,6 +49,7 @@ pub fn Header() -> impl IntoView {
                         <li><NavLink href="/people" sections=&["/people"] label="People"/></li>
                         <li><NavLink href="/schedules" sections=&["/schedules"] label="On-call"/></li>
                         <li><NavLink href="/escalation-policies" sections=&["/escalation-policies"] label="Escalation"/></li>
+                        <li><NavLink href="/scorecards" sections=&["/scorecards", "/rules", "/jobs"] label="Scorecards"/></li>
                         <li><NavLink href="/audit" sections=&["/audit"] label="Audit log"/></li>
                     </ul>
                 </nav>
@@ -75,7 +76,11 @@ fn UserMenu() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match me.await {
                         Ok(me) => view! {
-                            {(me.role == "admin").then(|| view! { <a href="/accounts" id="accounts-link">"Accounts"</a> })}
+                            {(me.role == "admin").then(|| view! {
+                                <a href="/rules" id="rules-menu-link">"Rules"</a>
+                                <a href="/jobs" id="jobs-menu-link">"Jobs"</a>
+                                <a href="/accounts" id="accounts-link">"Accounts"</a>
+                            })}
                             <a href="/account" id="account-link">{me.handle}</a>
                             <button type="button" class="button button-link" id="sign-out" on:click=sign_out>
                                 "Sign out"

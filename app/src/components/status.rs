@@ -56,6 +56,36 @@ pub fn ApiErrorView(error: ApiError) -> impl IntoView {
     }
 }
 
+/// What a page says when the thing it shows does not exist.
+pub struct Missing {
+    pub title: &'static str,
+    pub message: String,
+    pub back_href: &'static str,
+    pub back_label: &'static str,
+}
+
+/// The view of an API answer: `found` for a success, the "not found" page for a 404, the
+/// API's error otherwise.
+pub fn found_or<T>(
+    answer: Result<T, ApiError>,
+    found: impl FnOnce(T) -> AnyView,
+    missing: impl FnOnce() -> Missing,
+) -> AnyView {
+    match answer {
+        Ok(value) => found(value),
+        Err(e) if e.status == 404 => {
+            let Missing {
+                title,
+                message,
+                back_href,
+                back_label,
+            } = missing();
+            view! { <NotFound title message back_href back_label/> }.into_any()
+        }
+        Err(error) => view! { <ApiErrorView error/> }.into_any(),
+    }
+}
+
 /// "1 service" / "42 services".
 pub fn plural(n: i64, one: &str, many: &str) -> String {
     if n == 1 {

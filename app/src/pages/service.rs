@@ -3,6 +3,7 @@
 //! (both dependency directions).
 
 mod on_call;
+mod scorecard;
 
 use crate::api::{client, Service, ServiceSummary};
 use crate::components::badges::{KindBadge, LifecycleBadge, Tags, TierBadge};
@@ -13,6 +14,7 @@ use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use on_call::ServiceOnCallView;
+use scorecard::ServiceScorecardPanel;
 
 #[component]
 pub fn ServicePage() -> impl IntoView {
@@ -72,6 +74,7 @@ fn ServiceList(services: Vec<ServiceSummary>, empty: &'static str) -> impl IntoV
 fn ServiceView(service: Service) -> impl IntoView {
     let history_subject = service.slug.clone();
     let owner_slugs: Vec<String> = service.owners.iter().map(|o| o.slug.clone()).collect();
+    let (scorecard_slug, scorecard_owners) = (service.slug.clone(), owner_slugs.clone());
     let Service {
         slug,
         name,
@@ -187,6 +190,7 @@ fn ServiceView(service: Service) -> impl IntoView {
             </section>
         </div>
         {links}
+        <ServiceScorecardPanel slug=scorecard_slug owners=scorecard_owners/>
         <div class="columns">
             <section id="depends-on" aria-labelledby="depends-on-title">
                 <h2 id="depends-on-title">"Depends on"</h2>

@@ -142,6 +142,8 @@ fn TeamView(team: Team) -> impl IntoView {
             <a id="team-oncall-health" href=format!("/teams/{}/oncall-health", urlencoding::encode(&slug))>"On-call health"</a>
             " · "
             <a id="team-policies" href=format!("/escalation-policies?team={}", urlencoding::encode(&slug))>"Escalation policies"</a>
+            " · "
+            <a id="team-scorecard" href=format!("/teams/{}/scorecard", urlencoding::encode(&slug))>"Scorecard"</a>
         </p>
         <section id="members" aria-labelledby="members-title">
             <h2 id="members-title">"Members"</h2>
