@@ -340,7 +340,7 @@ async fn checks_via_api(client: &reqwest::Client, base: &str) {
             .json()
             .await
             .expect("run");
-        if run["outcome"] != "running" {
+        if run["finishedAt"].is_string() {
             let at = |k: &str| {
                 chrono::DateTime::parse_from_rfc3339(run[k].as_str().expect("instant"))
                     .expect("instant")
