@@ -3,7 +3,7 @@
 //! jobs run now, and the scorecards.
 
 use crate::both;
-use crate::helpers::{service, TestApp};
+use crate::helpers::{run_job, service, TestApp};
 use serde_json::{json, Value};
 
 both!(
@@ -132,22 +132,6 @@ async fn a_finding_opens_resolves_and_reopens_without_duplicates(app: TestApp) {
     // Bad filters are refused; unknown services have no scorecard.
     assert_eq!(app.get("/api/v1/findings?state=sleeping").await.status, 400);
     assert_eq!(app.get("/api/v1/services/nope/scorecard").await.status, 404);
-}
-
-async fn run_job(app: &TestApp, name: &str) -> Value {
-    let r = app
-        .post(&format!("/api/v1/jobs/{name}/run"), &json!(null))
-        .await;
-    assert_eq!(r.status, 202, "{}", r.text);
-    let id = r.body["id"].as_i64().expect("run id");
-    for _ in 0..600 {
-        let run = app.get(&format!("/api/v1/jobs/runs/{id}")).await.body;
-        if run["outcome"] != "running" {
-            return run;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("job {name} did not finish");
 }
 
 async fn a_full_pass_runs_as_a_job_and_scores_every_service(app: TestApp) {

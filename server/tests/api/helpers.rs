@@ -377,3 +377,23 @@ macro_rules! both {
         }
     )*};
 }
+
+/// Runs job `name` now through the API and waits for its run to end; answers the run.
+pub async fn run_job(app: &TestApp, name: &str) -> Value {
+    let r = app
+        .post(
+            &format!("/api/v1/jobs/{name}/run"),
+            &serde_json::json!(null),
+        )
+        .await;
+    assert_eq!(r.status, 202, "{}", r.text);
+    let id = r.body["id"].as_i64().expect("run id");
+    for _ in 0..600 {
+        let run = app.get(&format!("/api/v1/jobs/runs/{id}")).await.body;
+        if run["outcome"] != "running" {
+            return run;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("job {name} did not finish");
+}

@@ -3,7 +3,7 @@
 //! Slack-compatible one, and a small SMTP server — with the production client code.
 
 use crate::both;
-use crate::helpers::TestApp;
+use crate::helpers::{run_job, TestApp};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
@@ -861,23 +861,6 @@ async fn the_weekly_digest_tells_what_changed(app: TestApp) {
     assert!(mail.contains("To: payments@example.com"), "{mail}");
     assert!(mail.contains("NEW FINDINGS (2)"), "{mail}");
     assert!(mail.contains("- Team PAYMENTS: bronze -> silver"), "{mail}");
-}
-
-/// Runs a job now through the API and waits for it to end.
-async fn run_job(app: &TestApp, name: &str) -> Value {
-    let r = app
-        .post(&format!("/api/v1/jobs/{name}/run"), &json!(null))
-        .await;
-    assert_eq!(r.status, 202, "{}", r.text);
-    let id = r.body["id"].as_i64().expect("run id");
-    for _ in 0..600 {
-        let run = app.get(&format!("/api/v1/jobs/runs/{id}")).await.body;
-        if run["outcome"] != "running" {
-            return run;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("job {name} did not finish");
 }
 
 /// The whole way: a checks pass opens findings on a tier 1 and a tier 3 service; only the

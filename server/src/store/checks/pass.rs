@@ -77,6 +77,21 @@ struct Existing {
 /// (service id, rule, subject).
 pub type Key = (Option<i64>, String, String);
 
+impl Existing {
+    fn from_row(r: &sqlx::any::AnyRow) -> Result<Existing> {
+        Ok(Existing {
+            id: r.try_get("id")?,
+            open: r.try_get::<String, _>("state")? == "open",
+            result: r.try_get("result")?,
+            severity: r.try_get("severity")?,
+            message: r.try_get("message")?,
+            details: r.try_get("details")?,
+            enforced: r.try_get::<i64, _>("enforced")? != 0,
+            age: r.try_get("data_age_secs")?,
+        })
+    }
+}
+
 pub async fn run(
     store: &Store,
     scope: Scope<'_>,
@@ -362,16 +377,7 @@ async fn existing(
                 r.try_get("rule_id")?,
                 r.try_get("subject")?,
             ),
-            Existing {
-                id: r.try_get("id")?,
-                open: r.try_get::<String, _>("state")? == "open",
-                result: r.try_get("result")?,
-                severity: r.try_get("severity")?,
-                message: r.try_get("message")?,
-                details: r.try_get("details")?,
-                enforced: r.try_get::<i64, _>("enforced")? != 0,
-                age: r.try_get("data_age_secs")?,
-            },
+            Existing::from_row(&r)?,
         );
     }
     Ok(out)
@@ -532,16 +538,7 @@ async fn stale_findings(
                 JOB_STALE.to_string(),
                 r.try_get::<String, _>("subject")?,
             ),
-            Existing {
-                id: r.try_get("id")?,
-                open: r.try_get::<String, _>("state")? == "open",
-                result: r.try_get("result")?,
-                severity: r.try_get("severity")?,
-                message: r.try_get("message")?,
-                details: r.try_get("details")?,
-                enforced: r.try_get::<i64, _>("enforced")? != 0,
-                age: r.try_get("data_age_secs")?,
-            },
+            Existing::from_row(&r)?,
         );
     }
     let wanted_rows: Vec<(Key, crate::domain::checks::assess::Wanted)> = stale
