@@ -30,7 +30,7 @@ fn steward_with_stdin(db: &str, args: &[&str], stdin: &str) -> (i32, String, Str
     )
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn user_add_and_token_create_bootstrap_automation() {
     let dir = tempfile::tempdir().expect("dir");
     let db = format!("sqlite://{}/s.db", dir.path().display());

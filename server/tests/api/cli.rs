@@ -100,7 +100,7 @@ fn rejected_imports_exit_non_zero_and_store_nothing() {
     assert!(err.contains("unsupported database URL"), "{err}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_stops_gracefully_on_sigterm() {
     let dir = tempfile::tempdir().expect("dir");
     let port = std::net::TcpListener::bind("127.0.0.1:0")

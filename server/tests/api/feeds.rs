@@ -633,7 +633,7 @@ async fn long_names_fold_and_survive_a_round_trip(app: TestApp) {
 
 /// With a public URL configured, the answer also holds the whole URL, and events link to the
 /// schedule's page.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_url_is_absolute_with_a_public_url() {
     let Some(app) = spawn_app_with(Db::Sqlite, |s| {
         s.public_url = Some(url::Url::parse("https://steward.example.com").expect("url"));

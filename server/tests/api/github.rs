@@ -183,11 +183,11 @@ macro_rules! github_tests {
     ($($name:ident),* $(,)?) => {$(
         mod $name {
             use crate::helpers::Db;
-            #[tokio::test]
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
                 super::$name(Db::Sqlite).await;
             }
-            #[tokio::test]
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
                 super::$name(Db::Postgres).await;
             }

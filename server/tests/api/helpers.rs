@@ -289,11 +289,14 @@ impl TestApp {
         .await
     }
 
+    /// A raw body on a connection of its own: a body refused before it is read (413) ends its
+    /// connection, and a pooled one could then fail the next request of the test.
     pub async fn post_raw(&self, path: &str, content_type: &str, body: &str) -> Reply {
         Self::reply(
             self.client
                 .post(self.url(path))
                 .header("content-type", content_type)
+                .header("connection", "close")
                 .body(body.to_string())
                 .send()
                 .await
@@ -356,19 +359,22 @@ pub fn service(slug: &str, owners: &[&str], tier: i64, deps: &[&str]) -> Value {
     })
 }
 
-/// Runs an async test body once on SQLite and once on PostgreSQL.
+/// Runs an async test body once on SQLite and once on PostgreSQL. Tests run on a multi-thread
+/// runtime with two workers, as `steward serve` does on these machines: the server is spawned
+/// on the test's runtime, and on a one-thread runtime leptos' streaming SSR now and then
+/// stalls a page mid-body (leptos-rs/leptos#4647), which failed a CI run.
 #[macro_export]
 macro_rules! both {
     ($($name:ident),* $(,)?) => {$(
         mod $name {
             use $crate::helpers::{spawn_app, Db};
-            #[tokio::test]
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
                 if let Some(app) = spawn_app(Db::Sqlite).await {
                     super::$name(app).await;
                 }
             }
-            #[tokio::test]
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
                 if let Some(app) = spawn_app(Db::Postgres).await {
                     super::$name(app).await;

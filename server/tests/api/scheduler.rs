@@ -74,7 +74,7 @@ async fn wait_ready(port: u16) {
     panic!("steward on port {port} did not become ready");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_run_each_tick_of_a_one_second_job_exactly_once() {
     let Some((url, admin, name)) = shared_postgres().await else {
         eprintln!("skipping: no PostgreSQL");
@@ -198,12 +198,12 @@ async fn catch_up_once(db: Db) {
     assert_eq!(runs(&app).await.len(), 2, "nothing was missed this time");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missed_job_runs_once_at_start_up_sqlite() {
     catch_up_once(Db::Sqlite).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missed_job_runs_once_at_start_up_postgres() {
     catch_up_once(Db::Postgres).await;
 }

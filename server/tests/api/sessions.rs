@@ -140,12 +140,12 @@ async fn absolute_expiry(db: Db) {
     assert_eq!(session_rows(&app).await, 0, "and deleted");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_have_an_absolute_lifetime_sqlite() {
     absolute_expiry(Db::Sqlite).await;
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_have_an_absolute_lifetime_postgres() {
     absolute_expiry(Db::Postgres).await;
 }
@@ -371,7 +371,7 @@ async fn anonymous_callers_read_nothing_by_default(app: TestApp) {
     assert_ne!(sign_in.status().as_u16(), 303);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn anonymous_reading_can_be_switched_on() {
     let Some(app) = spawn_app_with(Db::Sqlite, |s| s.anonymous_read = true).await else {
         return;

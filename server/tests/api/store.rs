@@ -13,7 +13,7 @@ async fn migrations_are_idempotent_and_ready(app: TestApp) {
     assert!(!app.store.is_empty().await.expect("query"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_file_and_folder_are_created_in_wal_mode() {
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("a/b/steward.db");
