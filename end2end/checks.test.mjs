@@ -162,6 +162,56 @@ e2e('an admin exempts a failing rule on a service page and it counts as passing'
   assert.equal((await page.locator('#service-percent').textContent()).trim(), percentText(after.percent));
   const exemptions = (await api(`/exemptions?service=${slug}`)).body;
   assert.deepEqual(exemptions.map((e) => e.rule), [failing.rule]);
+
+  // Revoked from the same panel: the rule fails and counts again at once.
+  await page.locator(`#exemptions [data-rule="${failing.rule}"] button[data-revoke]`).click();
+  await page.locator(`#failing-rules [data-rule="${failing.rule}"]`).waitFor();
+  await page.locator('#exemptions').waitFor({ state: 'detached' });
+  const revoked = (await api(`/services/${slug}/scorecard`)).body;
+  assert.equal(revoked.rules.find((r) => r.rule === failing.rule).status, 'fail');
+  assert.equal(revoked.percent, before.percent, 'the score is back where it was');
+  assert.equal((await page.locator('#service-percent').textContent()).trim(), percentText(before.percent));
+  assert.deepEqual((await api(`/exemptions?service=${slug}`)).body, [], 'none in force');
+  const history = (await api(`/exemptions?service=${slug}&all=true`)).body;
+  assert.equal(history.length, 1, 'the revoked exemption is kept, not deleted');
+  assert.ok(history[0].revokedAt && !history[0].active);
+});
+
+e2e('the findings list is reached from the overview, filters by the URL, and matches the API', async (page) => {
+  const org = (await api('/scorecards/maintenance')).body;
+  await open(page, '/scorecards');
+  await page.locator('#org-open').click();
+  await page.waitForURL((url) => url.pathname === '/findings');
+  await page.locator('#result-count').waitFor();
+  assert.match(await page.locator('#result-count').textContent(), new RegExp(`^${org.openFindings} finding`));
+  const all = (await api('/findings?limit=50')).body;
+  const shown = await page.locator('#findings-table tr[data-finding]').evaluateAll((rows) => rows.map((r) => Number(r.dataset.finding)));
+  assert.deepEqual(shown, all.items.map((f) => f.id), 'the first page, in the API’s order');
+  await assertAccessible(page, 'the findings list');
+
+  // Filtered through the form: one team's findings of one severity.
+  const sample = all.items.find((f) => f.owners.length > 0);
+  assert.ok(sample, 'the demo has findings on owned services');
+  const [team, severity] = [sample.owners[0], sample.severity];
+  await page.locator('#findings-team').fill(team);
+  await page.locator('#findings-severity').selectOption(severity);
+  await page.locator('form button[type="submit"]').click();
+  await page.waitForURL((url) => url.searchParams.get('team') === team && url.searchParams.get('severity') === severity);
+  const expected = (await api(`/findings?team=${team}&severity=${severity}&limit=50`)).body;
+  await until('the rows to be the filtered findings', async () => {
+    const ids = await page.locator('#findings-table tr[data-finding]').evaluateAll((rows) => rows.map((r) => Number(r.dataset.finding)));
+    return JSON.stringify(ids) === JSON.stringify(expected.items.map((f) => f.id));
+  });
+  assert.ok(expected.total < all.total || all.total <= 1, 'the filter narrows the list');
+  const severities = await page.locator('#findings-table [data-severity]').evaluateAll((b) => b.map((x) => x.dataset.severity));
+  assert.ok(severities.every((s) => s === severity));
+  // A row leads to the service's scorecard.
+  const row = page.locator(`#findings-table tr[data-finding="${expected.items[0].id}"] th a`);
+  assert.equal(await row.getAttribute('href'), `/services/${expected.items[0].service}#service-scorecard`);
+
+  // A filter nothing matches says so, with the way back.
+  await open(page, '/findings?service=no-such-service');
+  await page.locator('.empty-state a[href="/findings"]').waitFor();
 });
 
 e2e('the scorecards overview ranks teams lowest first and leads to a team’s grid', async (page) => {

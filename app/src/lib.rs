@@ -16,9 +16,9 @@ use leptos_router::{
 use pages::{
     account::AccountPage, accounts::AccountsPage, audit::AuditPage, catalog::CatalogPage,
     escalation_policies::EscalationPoliciesPage, escalation_policy::EscalationPolicyPage,
-    escalation_policy_form::EscalationPolicyFormPage, home::HomePage, jobs::JobsPage,
-    not_found::NotFoundPage, people::PeoplePage, person::PersonPage, rules::RulePage,
-    rules::RulesPage, schedule::SchedulePage, schedule_form::ScheduleFormPage,
+    escalation_policy_form::EscalationPolicyFormPage, findings::FindingsPage, home::HomePage,
+    jobs::JobsPage, not_found::NotFoundPage, people::PeoplePage, person::PersonPage,
+    rules::RulePage, rules::RulesPage, schedule::SchedulePage, schedule_form::ScheduleFormPage,
     schedules::SchedulesPage, scorecards::ScorecardsPage, service::ServicePage,
     service_form::ServiceFormPage, sign_in::SignInPage, team::TeamPage, team_form::TeamFormPage,
     team_oncall_health::TeamOncallHealthPage, team_scorecard::TeamScorecardPage, teams::TeamsPage,
@@ -92,6 +92,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/people") view=PeoplePage/>
                     <Route path=path!("/people/:handle") view=PersonPage/>
                     <Route path=path!("/scorecards") view=ScorecardsPage/>
+                    <Route path=path!("/findings") view=FindingsPage/>
                     <Route path=path!("/rules") view=RulesPage/>
                     <Route path=path!("/rules/:id") view=RulePage/>
                     <Route path=path!("/jobs") view=JobsPage/>

@@ -49,7 +49,7 @@ pub fn Header() -> impl IntoView {
                         <li><NavLink href="/people" sections=&["/people"] label="People"/></li>
                         <li><NavLink href="/schedules" sections=&["/schedules"] label="On-call"/></li>
                         <li><NavLink href="/escalation-policies" sections=&["/escalation-policies"] label="Escalation"/></li>
-                        <li><NavLink href="/scorecards" sections=&["/scorecards", "/rules", "/jobs"] label="Scorecards"/></li>
+                        <li><NavLink href="/scorecards" sections=&["/scorecards", "/findings", "/rules", "/jobs"] label="Scorecards"/></li>
                         <li><NavLink href="/audit" sections=&["/audit"] label="Audit log"/></li>
                     </ul>
                 </nav>

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod escalation_policies;
 pub mod escalation_policy;
 pub mod escalation_policy_form;
+pub mod findings;
 pub mod home;
 pub mod jobs;
 pub mod not_found;

@@ -96,9 +96,9 @@ fn Overview(card: OrgScorecard) -> impl IntoView {
                 <span class="stat-label">"organisation score"</span></li>
             <li class="stat"><span class="stat-value" id="org-services">{services}</span>
                 <span class="stat-label">"services scored"</span></li>
-            <li class="stat"><span class="stat-value" id="org-open">{open_findings}</span>
+            <li class="stat"><a class="stat-value" id="org-open" href="/findings">{open_findings}</a>
                 <span class="stat-label">"open findings"</span></li>
-            <li class="stat"><span class="stat-value" id="org-unknown">{unknown_findings}</span>
+            <li class="stat"><a class="stat-value" id="org-unknown" href="/findings?result=unknown">{unknown_findings}</a>
                 <span class="stat-label">"could not be evaluated"</span></li>
             <li class="stat"><span class="stat-value" id="org-fails-soon">{fails_soon}</span>
                 <span class="stat-label">"fail within 14 days"</span></li>

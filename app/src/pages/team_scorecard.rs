@@ -57,7 +57,10 @@ fn TeamCard(card: TeamScorecard) -> impl IntoView {
         <div class="page-header">
             <div>
                 <h1>{format!("Scorecard: {name}")}</h1>
-                <p class="small muted"><a href="/scorecards">"All teams"</a></p>
+                <p class="small muted">
+                    <a href="/scorecards">"All teams"</a>" · "
+                    <a id="team-findings" href=format!("/findings?team={}", urlencoding::encode(&team))>"This team’s open findings"</a>
+                </p>
             </div>
             <p class="score-big" id="team-percent">{percent_text(percent)}</p>
         </div>

@@ -200,17 +200,21 @@ fn Card(card: ServiceScorecard, exempt: Option<Exempting>) -> impl IntoView {
         </p>
         {next}
         <h3 id="failing-title">"Failing"</h3>
-        <FailingRules rules=failing service=service.clone() exempt/>
+        <FailingRules rules=failing service=service.clone() exempt=exempt.clone()/>
         <h3 id="unknown-title">"Could not be evaluated"</h3>
         <UnknownRules rules=unknown/>
         {(!exempted.is_empty()).then(|| view! {
             <h3 id="exemptions-title">"Exemptions"</h3>
             <ul class="finding-list" id="exemptions">
-                {exempted.into_iter().filter_map(|r| r.exemption.map(|e| view! {
-                    <li data-rule=r.rule.clone()>
-                        <strong>{r.title}</strong>": "{e.reason}
-                        <span class="muted">{format!(" — approved by {}, until {}", e.approved_by, utc(&e.expires_at))}</span>
-                    </li>
+                {exempted.into_iter().filter_map(|r| r.exemption.map(|e| {
+                    let revoke = exempt.clone().map(|to| view! { <RevokeButton id=e.id title=r.title.clone() to/> });
+                    view! {
+                        <li data-rule=r.rule.clone()>
+                            <strong>{r.title}</strong>": "{e.reason}
+                            <span class="muted">{format!(" — approved by {}, until {}", e.approved_by, utc(&e.expires_at))}</span>
+                            {revoke}
+                        </li>
+                    }
                 })).collect_view()}
             </ul>
         })}
@@ -338,6 +342,34 @@ fn ExemptForm(service: String, rule: String, to: Exempting) -> impl IntoView {
                 <p class="hint">"Admins and leads of an owning team may exempt a rule, for at most a year."</p>
             </form>
         </details>
+    }
+}
+
+/// `DELETE /exemptions/{id}`: the rule counts again at once, and the rescored card shows it.
+#[component]
+fn RevokeButton(id: i64, title: String, to: Exempting) -> impl IntoView {
+    let error = RwSignal::new(None::<String>);
+    let Exempting { path, checked } = to;
+    let on_click = move |_| {
+        let revoke = client::delete(format!("/exemptions/{id}"));
+        let reload = client::get::<ServiceScorecard>(path.clone());
+        spawn_local(async move {
+            match revoke.await {
+                Ok(()) => {
+                    error.set(None);
+                    if let Ok(card) = reload.await {
+                        checked.set(Some(card));
+                    }
+                }
+                Err(e) => error.set(Some(e.error.message)),
+            }
+        });
+    };
+    view! {
+        " "
+        <button type="button" class="button button-danger" data-revoke=id on:click=on_click
+            aria-label=format!("Revoke the exemption of {title}")>"Revoke"</button>
+        {move || error.get().map(|m| view! { <span class="field-error" role="alert">{format!(" Not revoked: {m}")}</span> })}
     }
 }
 
