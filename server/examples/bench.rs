@@ -272,6 +272,13 @@ async fn main() {
         "import of {SERVICES} services (POST /api/v1/import): {:.2} s",
         start.elapsed().as_secs_f64()
     );
+    // `STEWARD_BENCH_ONLY=checks`: the checks passes alone, for work on the engine.
+    if std::env::var("STEWARD_BENCH_ONLY").as_deref() == Ok("checks") {
+        checks_via_api(&client, &base).await;
+        checks_passes(&client, &base, &db).await;
+        drop(child);
+        return;
+    }
     let list = load(&client, vec![format!("{base}/api/v1/services?limit=50")]).await;
     report("GET /api/v1/services?limit=50", &list);
     let filtered: Vec<String> = (0..100)
@@ -303,8 +310,8 @@ async fn main() {
         "server peak RSS: {:.1} MiB",
         peak_rss_kib(&child.0) as f64 / 1024.0
     );
+    checks_passes(&client, &base, &db).await;
     drop(child);
-    checks_passes(&db).await;
     driver_comparison(&db).await;
     let start = Instant::now();
     for _ in 0..10 {
@@ -359,9 +366,9 @@ async fn checks_via_api(client: &reqwest::Client, base: &str) {
     }
 }
 
-/// The pass itself on the benchmark's database: a full pass when findings exist already, and
-/// an incremental pass after one service changed.
-async fn checks_passes(db: &std::path::Path) {
+/// The pass itself on the benchmark's database (the server idle beside it): a full pass when
+/// findings exist already, a pass with nothing changed, and one after a service was edited.
+async fn checks_passes(client: &reqwest::Client, base: &str, db: &std::path::Path) {
     use steward_server::store::checks::pass::{run, Scope};
     let store = steward_server::store::Store::connect(&format!("sqlite://{}", db.display()))
         .await
@@ -376,10 +383,52 @@ async fn checks_passes(db: &std::path::Path) {
         full.evaluated,
         full.opened + full.resolved + full.changed
     );
-    sqlx::query("update services set description = null where slug = 'svc-4242'")
-        .execute(&store.pool)
+    let start = Instant::now();
+    let idle = run(&store, Scope::Changed, &[], None)
         .await
-        .expect("change one service");
+        .expect("incremental pass");
+    println!(
+        "checks pass, incremental with nothing changed: {:.1} ms ({} evaluated)",
+        start.elapsed().as_secs_f64() * 1e3,
+        idle.evaluated
+    );
+    // One edit as a user makes it: read, change the description, write back with the version.
+    let url = format!("{base}/api/v1/services/svc-4242");
+    let mut service: serde_json::Value = client
+        .get(&url)
+        .send()
+        .await
+        .expect("read svc-4242")
+        .json()
+        .await
+        .expect("service");
+    let mut input = serde_json::Map::new();
+    for key in [
+        "slug",
+        "name",
+        "owners",
+        "tier",
+        "lifecycle",
+        "kind",
+        "system",
+        "repository",
+        "links",
+        "tags",
+        "dependsOn",
+        "annotations",
+        "version",
+    ] {
+        if let Some(v) = service.get_mut(key).map(serde_json::Value::take) {
+            input.insert(key.to_string(), v);
+        }
+    }
+    let edit = client
+        .put(&url)
+        .json(&input)
+        .send()
+        .await
+        .expect("edit svc-4242");
+    assert!(edit.status().is_success(), "edit: {}", edit.status());
     let start = Instant::now();
     let one = run(&store, Scope::Changed, &[], None)
         .await
@@ -390,6 +439,14 @@ async fn checks_passes(db: &std::path::Path) {
         one.evaluated,
         one.opened
     );
+    for (name, report) in [("full", &full), ("unchanged", &idle), ("one edit", &one)] {
+        let phases: Vec<String> = report
+            .phases
+            .iter()
+            .map(|(phase, d)| format!("{phase} {:.1} ms", d.as_secs_f64() * 1e3))
+            .collect();
+        println!("  {name} pass phases: {}", phases.join(", "));
+    }
     store.pool.close().await;
 }
 

@@ -35,6 +35,9 @@ pub enum Backend {
 pub struct Store {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// The last catalog snapshot the checks read, shared by the clones of this store (see
+    /// [`checks::snapshot::cached`]).
+    pub(crate) snapshot: std::sync::Arc<std::sync::Mutex<Option<checks::snapshot::Cached>>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -90,7 +93,11 @@ impl Store {
             .connect_with(options)
             .await
             .context("could not connect to the database")?;
-        Ok(Store { pool, backend })
+        Ok(Store {
+            pool,
+            backend,
+            snapshot: Default::default(),
+        })
     }
 
     fn migrator(&self) -> &'static Migrator {

@@ -26,7 +26,7 @@ pub async fn dry_run(store: &Store, id: &str, input: &RuleInput) -> Result<DryRu
         .find(|(d, _)| d.id == id)
         .map(|(_, s)| s)
         .unwrap_or_else(|| (def.defaults)());
-    let snap = snapshot::load(&mut conn, Utc::now()).await?;
+    let snap = snapshot::cached(store, &mut conn, Utc::now()).await?;
     let failing = |v: &Verdict| match v {
         Verdict::Outcomes(o) => o.iter().any(|o| matches!(o, Outcome::Fail { .. })),
         Verdict::Error(_) => true,

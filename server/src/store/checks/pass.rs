@@ -42,6 +42,8 @@ pub struct Report {
     pub errors: i64,
     /// Findings opened (or reopened) on tier 1–2 services: their owners are told at once.
     pub notify: Vec<(i64, Key, bool)>,
+    /// How long each phase took (read, choose, assess, write), for the logs and the bench.
+    pub phases: Vec<(&'static str, std::time::Duration)>,
 }
 
 impl Report {
@@ -99,9 +101,16 @@ pub async fn run(
     progress: Option<&Progress>,
 ) -> Result<Report> {
     let now = Utc::now();
+    let mut clock = std::time::Instant::now();
+    let mut phases = Vec::with_capacity(4);
+    let mut lap = |name: &'static str| {
+        phases.push((name, clock.elapsed()));
+        clock = std::time::Instant::now();
+    };
     let mut conn = store.pool.acquire().await?;
     let rules = super::rules::effective(&mut conn).await?;
-    let snap = snapshot::load(&mut conn, now).await?;
+    let snap = snapshot::cached(store, &mut conn, now).await?;
+    lap("read");
     let total = snap.services.len() as i64;
     if let Some(p) = progress {
         p.report(0, total).await;
@@ -112,6 +121,7 @@ pub async fn run(
     let shash = settings_hash(&rules);
     let (chosen, rehashed) = choose(&mut conn, &snap, &rules, &waivers, scope, shash, now).await?;
     drop(conn);
+    lap("choose");
     let mut report = Report {
         services: total,
         evaluated: chosen.len() as i64,
@@ -131,6 +141,7 @@ pub async fn run(
     if let Some(p) = progress {
         p.report(total / 2, total).await;
     }
+    lap("assess");
     let mut tx = store.begin().await?;
     record_hashes(&mut tx, &snap, &rehashed).await?;
     let ids: Vec<i64> = chosen.iter().map(|(i, _)| snap.services[*i].id).collect();
@@ -153,6 +164,9 @@ pub async fn run(
     }
     write_scores(&mut tx, &snap, &assessed, &at, now).await?;
     tx.commit().await?;
+    lap("write");
+    report.phases = phases;
+    tracing::debug!(phases = ?report.phases, evaluated = report.evaluated, "checks pass");
     if let Some(p) = progress {
         p.report(total, total).await;
     }

@@ -125,7 +125,7 @@ pub async fn service(store: &Store, slug: &str, days_q: Option<i64>) -> Result<S
         .await?
         .ok_or_else(|| Error::NotFound(format!("service '{slug}'")))?;
     let rules = effective(&mut conn).await?;
-    let snap = snapshot::load(&mut conn, now).await?;
+    let snap = snapshot::cached(store, &mut conn, now).await?;
     let s = snap
         .service(slug)
         .ok_or_else(|| Error::NotFound(format!("service '{slug}'")))?;

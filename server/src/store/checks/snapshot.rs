@@ -8,10 +8,88 @@ use crate::domain::checks::{
 };
 use crate::domain::oncall as model;
 use crate::error::Result;
+use crate::store::Store;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 use steward_app::api::oncall::EscalationLevel;
+
+/// Changes to the catalog since a snapshot was read show in the audit log, written in the
+/// transaction of every change: its newest id, and how many events lie near it (on
+/// PostgreSQL a transaction that took an id earlier can commit later; it changes the count).
+/// The hour matters too: schedule coverage is computed from the top of the hour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    last_event: i64,
+    recent: i64,
+    hour: i64,
+}
+
+/// A snapshot with the stamp it was read under.
+pub struct Cached {
+    stamp: Stamp,
+    read_at: std::time::Instant,
+    snap: Snapshot,
+}
+
+/// A snapshot is read again after this long even when the audit log shows no change, so
+/// that a change made outside Steward (by hand in the database) is seen within minutes.
+const MAX_AGE: std::time::Duration = std::time::Duration::from_secs(300);
+
+async fn stamp(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<Stamp> {
+    let last: Option<i64> = sqlx::query_scalar("select max(id) from audit_events")
+        .fetch_one(&mut *conn)
+        .await?;
+    let last = last.unwrap_or(0);
+    let recent: i64 = sqlx::query_scalar("select count(*) from audit_events where id > $1")
+        .bind(last - 1000)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(Stamp {
+        last_event: last,
+        recent,
+        hour: now.timestamp().div_euclid(3600),
+    })
+}
+
+/// The snapshot at `now`: the one read last when nothing changed since (three quick
+/// queries instead of reading the whole catalog), otherwise read afresh and kept.
+pub async fn cached(
+    store: &Store,
+    conn: &mut AnyConnection,
+    now: DateTime<Utc>,
+) -> Result<Snapshot> {
+    let stamp = stamp(conn, now).await?;
+    if let Ok(guard) = store.snapshot.lock() {
+        if let Some(c) = guard.as_ref() {
+            if c.stamp == stamp && c.read_at.elapsed() < MAX_AGE {
+                let mut snap = c.snap.clone();
+                snap.now = now;
+                return Ok(snap);
+            }
+        }
+    }
+    // Read after the stamp: a change committed in between is in the snapshot and moves the
+    // stamp, so the next call reads again (never the other way round).
+    let snap = load(conn, now).await?;
+    if let Ok(mut guard) = store.snapshot.lock() {
+        *guard = Some(Cached {
+            stamp,
+            read_at: std::time::Instant::now(),
+            snap: snap.clone(),
+        });
+    }
+    Ok(snap)
+}
+
+impl Store {
+    /// Forgets the kept snapshot, after the database was changed by hand.
+    pub fn forget_snapshot(&self) {
+        if let Ok(mut guard) = self.snapshot.lock() {
+            *guard = None;
+        }
+    }
+}
 
 pub async fn load(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<Snapshot> {
     let rows = sqlx::query(
