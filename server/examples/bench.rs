@@ -422,13 +422,23 @@ async fn checks_passes(client: &reqwest::Client, base: &str, db: &std::path::Pat
             input.insert(key.to_string(), v);
         }
     }
+    // Owners and dependencies are read as objects and written as slugs.
+    for key in ["owners", "dependsOn"] {
+        if let Some(serde_json::Value::Array(items)) = input.get_mut(key) {
+            for item in items.iter_mut() {
+                *item = item["slug"].take();
+            }
+        }
+    }
     let edit = client
         .put(&url)
         .json(&input)
         .send()
         .await
         .expect("edit svc-4242");
-    assert!(edit.status().is_success(), "edit: {}", edit.status());
+    let status = edit.status();
+    let body = edit.text().await.unwrap_or_default();
+    assert!(status.is_success(), "edit: {status} {body}");
     let start = Instant::now();
     let one = run(&store, Scope::Changed, &[], None)
         .await
