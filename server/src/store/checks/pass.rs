@@ -618,27 +618,21 @@ async fn write_scores(
     now: DateTime<Utc>,
 ) -> Result<()> {
     let day = now.format("%Y-%m-%d").to_string();
+    // The assessed services' stored scores, to skip rewriting those that did not change.
     let mut scores: HashMap<i64, (String, i64)> = HashMap::new();
-    for r in sqlx::query("select service_id, level, percent from service_scores")
-        .fetch_all(&mut *conn)
-        .await?
-    {
-        scores.insert(
-            r.try_get("service_id")?,
-            (r.try_get("level")?, r.try_get("percent")?),
-        );
-    }
-    // What the assessed services' stored scores say beyond level and percentage, to skip
-    // rewriting those that did not change.
     let mut rest: HashMap<i64, (String, String, String)> = HashMap::new();
     let ids: Vec<i64> = assessed.iter().map(|(i, _)| snap.services[*i].id).collect();
     for chunk in ids.chunks(500) {
         let mut sql = Sql::new(
-            "select service_id, statuses, fails_soon, to_next from service_scores \
-             where service_id in ",
+            "select service_id, level, percent, statuses, fails_soon, to_next \
+             from service_scores where service_id in ",
         );
         sql.bind_list(chunk);
         for r in sql.query().fetch_all(&mut *conn).await? {
+            scores.insert(
+                r.try_get("service_id")?,
+                (r.try_get("level")?, r.try_get("percent")?),
+            );
             rest.insert(
                 r.try_get("service_id")?,
                 (
@@ -695,19 +689,37 @@ async fn write_scores(
             levels.add(&level, a.score.percent_bp);
             history(conn, "service", &s.slug, &day, &levels).await?;
         }
-        scores.insert(s.id, (level, a.score.percent_bp));
     }
-    // Teams (every service a team owns, as any owner) and the organisation.
-    let mut teams: BTreeMap<&str, super::scores::Tally> = BTreeMap::new();
+    // Teams (every service a team owns, as any owner) and the organisation, added up by the
+    // database from the scores as they now stand (a few hundred rows rather than every score).
+    let mut teams: BTreeMap<String, super::scores::Tally> = BTreeMap::new();
+    for r in sqlx::query(
+        "select t.slug, s.level, count(*) as n, cast(sum(s.percent) as bigint) as bp \
+         from service_scores s join service_owners o on o.service_id = s.service_id \
+         join teams t on t.id = o.team_id group by t.slug, s.level",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        teams.entry(r.try_get("slug")?).or_default().add_many(
+            &r.try_get::<String, _>("level")?,
+            r.try_get("n")?,
+            r.try_get("bp")?,
+        );
+    }
     let mut org = super::scores::Tally::default();
-    for s in &snap.services {
-        let Some((level, bp)) = scores.get(&s.id) else {
-            continue;
-        };
-        org.add(level, *bp);
-        for o in &s.owners {
-            teams.entry(o.as_str()).or_default().add(level, *bp);
-        }
+    for r in sqlx::query(
+        "select s.level, count(*) as n, cast(sum(s.percent) as bigint) as bp \
+         from service_scores s join services v on v.id = s.service_id group by s.level",
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        org.add_many(
+            &r.try_get::<String, _>("level")?,
+            r.try_get("n")?,
+            r.try_get("bp")?,
+        );
     }
     // Today's rows are rewritten only where the figures moved.
     let mut today: HashMap<(String, String), (i64, i64, String)> = HashMap::new();
@@ -730,7 +742,7 @@ async fn write_scores(
     }
     let rows = teams
         .iter()
-        .map(|(team, tally)| ("team", *team, tally))
+        .map(|(team, tally)| ("team", team.as_str(), tally))
         .chain(std::iter::once(("org", WHOLE, &org)));
     for (kind, scope, tally) in rows {
         let now_row = (tally.average_bp(), tally.services, tally.levels_json());

@@ -28,13 +28,17 @@ pub struct Tally {
 
 impl Tally {
     pub fn add(&mut self, level: &str, bp: i64) {
-        self.services += 1;
-        self.sum_bp += bp;
+        self.add_many(level, 1, bp);
+    }
+    /// `count` services at `level` whose percentages add up to `sum_bp`.
+    pub fn add_many(&mut self, level: &str, count: i64, sum_bp: i64) {
+        self.services += count;
+        self.sum_bp += sum_bp;
         match level {
-            "gold" => self.levels.gold += 1,
-            "silver" => self.levels.silver += 1,
-            "bronze" => self.levels.bronze += 1,
-            _ => self.levels.none += 1,
+            "gold" => self.levels.gold += count,
+            "silver" => self.levels.silver += count,
+            "bronze" => self.levels.bronze += count,
+            _ => self.levels.none += count,
         }
     }
     pub fn average_bp(&self) -> i64 {
