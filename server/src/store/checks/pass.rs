@@ -692,35 +692,21 @@ async fn write_scores(
     }
     // Teams (every service a team owns, as any owner) and the organisation, added up by the
     // database from the scores as they now stand (a few hundred rows rather than every score).
-    let mut teams: BTreeMap<String, super::scores::Tally> = BTreeMap::new();
-    for r in sqlx::query(
-        "select t.slug, s.level, count(*) as n, cast(sum(s.percent) as bigint) as bp \
+    let teams = add_up(
+        conn,
+        "select t.slug as scope, s.level, count(*) as n, cast(sum(s.percent) as bigint) as bp \
          from service_scores s join service_owners o on o.service_id = s.service_id \
          join teams t on t.id = o.team_id group by t.slug, s.level",
     )
-    .fetch_all(&mut *conn)
-    .await?
-    {
-        teams.entry(r.try_get("slug")?).or_default().add_many(
-            &r.try_get::<String, _>("level")?,
-            r.try_get("n")?,
-            r.try_get("bp")?,
-        );
-    }
-    let mut org = super::scores::Tally::default();
-    for r in sqlx::query(
-        "select s.level, count(*) as n, cast(sum(s.percent) as bigint) as bp \
+    .await?;
+    let org = add_up(
+        conn,
+        "select '' as scope, s.level, count(*) as n, cast(sum(s.percent) as bigint) as bp \
          from service_scores s join services v on v.id = s.service_id group by s.level",
     )
-    .fetch_all(&mut *conn)
     .await?
-    {
-        org.add_many(
-            &r.try_get::<String, _>("level")?,
-            r.try_get("n")?,
-            r.try_get("bp")?,
-        );
-    }
+    .remove("")
+    .unwrap_or_default();
     // Today's rows are rewritten only where the figures moved.
     let mut today: HashMap<(String, String), (i64, i64, String)> = HashMap::new();
     for r in sqlx::query(
@@ -751,6 +737,22 @@ async fn write_scores(
         }
     }
     Ok(())
+}
+
+/// Tallies by `scope` from rows of (scope, level, n: services, bp: their percentages added).
+async fn add_up(
+    conn: &mut AnyConnection,
+    sql: &str,
+) -> Result<BTreeMap<String, super::scores::Tally>> {
+    let mut out: BTreeMap<String, super::scores::Tally> = BTreeMap::new();
+    for r in sqlx::query(sql).fetch_all(conn).await? {
+        out.entry(r.try_get("scope")?).or_default().add_many(
+            &r.try_get::<String, _>("level")?,
+            r.try_get("n")?,
+            r.try_get("bp")?,
+        );
+    }
+    Ok(out)
 }
 
 async fn history(
