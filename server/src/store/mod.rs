@@ -38,6 +38,8 @@ pub struct Store {
     /// The last catalog snapshot the checks read, shared by the clones of this store (see
     /// [`checks::snapshot::cached`]).
     pub(crate) snapshot: std::sync::Arc<std::sync::Mutex<Option<checks::snapshot::Cached>>>,
+    /// The facts hashes the checks last stored (see [`checks::pass::Recorded`]).
+    pub(crate) recorded: std::sync::Arc<std::sync::Mutex<Option<checks::pass::Recorded>>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -97,6 +99,7 @@ impl Store {
             pool,
             backend,
             snapshot: Default::default(),
+            recorded: Default::default(),
         })
     }
 

@@ -15,6 +15,8 @@ both!(
     a_failing_job_is_recorded_and_the_server_goes_on,
     a_job_that_stopped_running_is_a_finding,
     history_is_kept_within_its_retention_limit,
+    the_kept_snapshot_is_patched_to_what_a_fresh_read_gives,
+    the_trend_chart_draws_every_day_of_history,
 );
 
 /// A service of payments with no description (the `catalog.description` rule fails).
@@ -517,6 +519,15 @@ async fn a_job_that_stopped_running_is_a_finding(app: TestApp) {
     assert_eq!(jobs["jobs"][3]["stale"], true, "{jobs}");
     let org = app.get("/api/v1/scorecards/maintenance").await.body;
     assert_eq!(org["staleJobs"], json!(["session-cleanup"]), "{org}");
+    // The overview says so at the top, server-rendered.
+    let page = app.get("/scorecards").await;
+    assert_eq!(page.status, 200);
+    assert!(page.text.contains(r#"id="stale-jobs""#), "{}", page.text);
+    assert!(
+        page.text.contains("Stopped: session-cleanup."),
+        "{}",
+        page.text
+    );
 
     let run = run_job(&app, "checks").await;
     assert_eq!(run["outcome"], "succeeded", "{run}");
@@ -537,6 +548,85 @@ async fn a_job_that_stopped_running_is_a_finding(app: TestApp) {
     assert_eq!(open.body["total"], 0, "{}", open.text);
     let org = app.get("/api/v1/scorecards/maintenance").await.body;
     assert_eq!(org["staleJobs"], json!([]));
+    assert!(!app
+        .get("/scorecards")
+        .await
+        .text
+        .contains(r#"id="stale-jobs""#));
+}
+
+/// Days of history draw the trend on the organisation's and a team's scorecard pages, in the
+/// server's HTML: one point a day, oldest first, the same days in the table under it.
+async fn the_trend_chart_draws_every_day_of_history(app: TestApp) {
+    app.seed().await;
+    undescribed(&app, "vault").await;
+    let today = chrono::Utc::now().date_naive();
+    let days: Vec<String> = (1..=9)
+        .rev()
+        .map(|n| {
+            (today - chrono::Duration::days(n))
+                .format("%Y-%m-%d")
+                .to_string()
+        })
+        .collect();
+    for (n, day) in days.iter().enumerate() {
+        for (kind, scope) in [("org", "-"), ("team", "payments")] {
+            sqlx::query(
+                "insert into scorecard_history (scope_kind, scope, day, level, percent_bp, \
+                 services, levels) values ($1, $2, $3, 'bronze', $4, 1, \
+                 '{\"none\":0,\"bronze\":1,\"silver\":0,\"gold\":0}')",
+            )
+            .bind(kind)
+            .bind(scope)
+            .bind(day)
+            .bind(2000 + 500 * n as i64)
+            .execute(&app.store.pool)
+            .await
+            .expect("history");
+        }
+    }
+    assert_eq!(run_job(&app, "checks").await["outcome"], "succeeded");
+    let org = app.get("/api/v1/scorecards/maintenance?days=30").await.body;
+    let history = org["history"].as_array().expect("history");
+    assert_eq!(history.len(), 10, "{org}");
+    assert_eq!(history[0]["day"], days[0].as_str());
+    assert_eq!(history[0]["percent"], 20.0);
+    assert_eq!(history[9]["day"], today.format("%Y-%m-%d").to_string());
+    for path in ["/scorecards", "/teams/payments/scorecard"] {
+        let page = app.get(path).await;
+        assert_eq!(page.status, 200, "{path}");
+        // Without the hydration markers (`<!>`) the server writes between nodes.
+        let text = page.text.replace("<!>", "");
+        let points = text
+            .split(r#"<polyline points=""#)
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_else(|| panic!("{path}: no trend line in {text}"));
+        assert_eq!(points.split(' ').count(), 10, "{path}: {points}");
+        // Evenly spaced, left to right; the first day (20 %) low on the plot.
+        let xy: Vec<(f64, f64)> = points
+            .split(' ')
+            .map(|p| {
+                let (x, y) = p.split_once(',').expect("x,y");
+                (x.parse().expect("x"), y.parse().expect("y"))
+            })
+            .collect();
+        assert!(xy.windows(2).all(|w| w[1].0 > w[0].0), "{path}: {points}");
+        assert!(
+            xy[0].1 > xy[8].1,
+            "{path}: the score rose over the days: {points}"
+        );
+        for day in &days {
+            assert!(
+                text.contains(&format!(r#"<th scope="row">{day}</th>"#)),
+                "{path}: {day} is in the table"
+            );
+        }
+        assert!(
+            text.contains(&format!("From {} (20.0%)", days[0])),
+            "{path}"
+        );
+    }
 }
 
 async fn history_is_kept_within_its_retention_limit(app: TestApp) {
@@ -578,4 +668,94 @@ async fn history_is_kept_within_its_retention_limit(app: TestApp) {
         count(&app, "select count(*) from job_runs where job = 'checks'").await,
         1
     );
+}
+
+/// The kept snapshot, brought up to date by patching after edits, equals the snapshot read
+/// afresh: services with their owners, dependencies and cycles, and every facts hash.
+async fn the_kept_snapshot_is_patched_to_what_a_fresh_read_gives(app: TestApp) {
+    use steward_server::domain::checks::facts_hash;
+    use steward_server::store::checks::snapshot::{load, with_hashes, Refresh};
+    app.seed().await;
+    for (slug, deps) in [("cc", vec![]), ("bb", vec!["cc"]), ("aa", vec!["bb"])] {
+        let r = app
+            .post("/api/v1/services", &service(slug, &["payments"], 2, &deps))
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+    }
+    let mut conn = app.store.pool.acquire().await.expect("conn");
+    let now = chrono::Utc::now();
+    let (first, _) = with_hashes(&app.store, &mut conn, now, 7)
+        .await
+        .expect("read");
+    assert_eq!(app.store.snapshot_refresh(), Some(Refresh::Read));
+    assert!(first.services.iter().all(|s| s.cycle.is_none()));
+    let (_, _) = with_hashes(&app.store, &mut conn, now, 7)
+        .await
+        .expect("kept");
+    assert_eq!(app.store.snapshot_refresh(), Some(Refresh::Kept));
+
+    // c now depends on a (a cycle a → b → c → a), b is deprecated (a's hash reads its
+    // dependencies' lifecycle), a moves to another team, and d is new.
+    let mut c = app.get("/api/v1/services/cc").await.body;
+    c["dependsOn"] = json!(["aa"]);
+    c["owners"] = json!(["payments"]);
+    assert_eq!(app.put("/api/v1/services/cc", &c).await.status, 200);
+    let mut b = app.get("/api/v1/services/bb").await.body;
+    b["lifecycle"] = json!("deprecated");
+    b["owners"] = json!(["payments"]);
+    b["dependsOn"] = json!(["cc"]);
+    assert_eq!(app.put("/api/v1/services/bb", &b).await.status, 200);
+    let mut a = app.get("/api/v1/services/aa").await.body;
+    a["owners"] = json!(["platform", "payments"]);
+    a["dependsOn"] = json!(["bb"]);
+    assert_eq!(app.put("/api/v1/services/aa", &a).await.status, 200);
+    let r = app
+        .post(
+            "/api/v1/services",
+            &service("dd", &["platform"], 1, &["aa"]),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+
+    let (patched, hashes) = with_hashes(&app.store, &mut conn, now, 7)
+        .await
+        .expect("patch");
+    assert_eq!(app.store.snapshot_refresh(), Some(Refresh::Patched));
+    let fresh = load(&mut conn, now).await.expect("load");
+    assert_eq!(patched.services, fresh.services);
+    assert_eq!(patched.by_slug, fresh.by_slug);
+    let want: Vec<u64> = fresh
+        .services
+        .iter()
+        .map(|s| facts_hash(&fresh, s, 7))
+        .collect();
+    assert_eq!(*hashes, want);
+    let a = patched.service("aa").expect("aa");
+    assert_eq!(a.owners, ["platform", "payments"]);
+    assert_eq!(
+        a.cycle.as_deref(),
+        Some(&["aa", "bb", "cc", "aa"].map(String::from)[..])
+    );
+    let dd = patched.service("dd").expect("dd");
+    assert_eq!(
+        (dd.depends_on.as_slice(), dd.cycle.as_ref()),
+        (&["aa".to_string()][..], None)
+    );
+
+    // A change to a team is not patched: the whole catalog is read.
+    let version = app.get("/api/v1/teams/platform").await.body["version"].clone();
+    let team = json!({"slug": "platform", "name": "Platform engineering", "version": version,
+        "members": []});
+    let r = app.put("/api/v1/teams/platform", &team).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    with_hashes(&app.store, &mut conn, now, 7)
+        .await
+        .expect("read");
+    assert_eq!(app.store.snapshot_refresh(), Some(Refresh::Read));
+    // Other settings hash: the hashes are computed again, the snapshot kept.
+    let (_, other) = with_hashes(&app.store, &mut conn, now, 8)
+        .await
+        .expect("kept");
+    assert_eq!(app.store.snapshot_refresh(), Some(Refresh::Kept));
+    assert_ne!(*other, want);
 }

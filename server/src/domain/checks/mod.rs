@@ -16,6 +16,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 /// The subject of a rule that has one result per service.
 pub const WHOLE: &str = "-";
@@ -173,17 +174,19 @@ pub fn rule(id: &str) -> Option<&'static RuleDef> {
 // ---------------------------------------------------------------------------------------
 // The snapshot
 
-/// Everything the rules read, observed at `now`.
+/// Everything the rules read, observed at `now`. The facts are shared (`Arc`), so that a
+/// kept snapshot is handed to a pass at a new `now` without copying the catalog; change one
+/// with `Arc::make_mut`.
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
     pub now: DateTime<Utc>,
-    pub services: Vec<ServiceFacts>,
+    pub services: Arc<Vec<ServiceFacts>>,
     /// By slug.
-    pub teams: HashMap<String, TeamFacts>,
+    pub teams: Arc<HashMap<String, TeamFacts>>,
     /// By slug.
-    pub schedules: HashMap<String, ScheduleFacts>,
+    pub schedules: Arc<HashMap<String, ScheduleFacts>>,
     /// Index of `services` by slug.
-    pub by_slug: HashMap<String, usize>,
+    pub by_slug: Arc<HashMap<String, usize>>,
 }
 
 impl Snapshot {
@@ -200,10 +203,10 @@ impl Snapshot {
             .collect();
         Snapshot {
             now,
-            services,
-            teams,
-            schedules,
-            by_slug,
+            services: Arc::new(services),
+            teams: Arc::new(teams),
+            schedules: Arc::new(schedules),
+            by_slug: Arc::new(by_slug),
         }
     }
 

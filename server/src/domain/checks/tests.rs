@@ -116,7 +116,7 @@ fn ownership_rules_name_the_team_at_fault() {
         subjects(&run("ownership.owner", &snap)),
         ["fail:ghost-team"]
     );
-    snap.teams.insert(
+    Arc::make_mut(&mut snap.teams).insert(
         "payments".into(),
         team("payments", &[("ada", false, false)]).1,
     );
@@ -129,15 +129,14 @@ fn ownership_rules_name_the_team_at_fault() {
         ["fail:payments"]
     );
     assert!(subjects(&run("ownership.team-members", &snap)).is_empty());
-    snap.teams
-        .insert("payments".into(), team("payments", &[]).1);
+    Arc::make_mut(&mut snap.teams).insert("payments".into(), team("payments", &[]).1);
     assert_eq!(
         subjects(&run("ownership.team-members", &snap)),
         ["fail:payments"]
     );
     // An empty team has not "departed": that is the members rule's failure, not this one's.
     assert!(subjects(&run("ownership.active-members", &snap)).is_empty());
-    snap.services[0].owners.clear();
+    Arc::make_mut(&mut snap.services)[0].owners.clear();
     assert_eq!(subjects(&run("ownership.owner", &snap)), ["fail:-"]);
 }
 
@@ -152,13 +151,13 @@ fn escalation_is_required_of_tier_one_and_two_but_not_of_experiments() {
     );
     // Without a policy the schedule rules have nothing to look at.
     assert_eq!(run("oncall.schedule-gaps", &snap), Verdict::NotApplicable);
-    snap.services[0].tier = 3;
+    Arc::make_mut(&mut snap.services)[0].tier = 3;
     assert_eq!(
         run("oncall.escalation-policy", &snap),
         Verdict::NotApplicable
     );
-    snap.services[0].tier = 1;
-    snap.services[0].lifecycle = "experimental".into();
+    Arc::make_mut(&mut snap.services)[0].tier = 1;
+    Arc::make_mut(&mut snap.services)[0].lifecycle = "experimental".into();
     assert_eq!(
         run("oncall.escalation-policy", &snap),
         Verdict::NotApplicable
@@ -280,12 +279,10 @@ fn the_facts_hash_follows_what_the_rules_read() {
     assert_eq!(base, facts_hash(&snap, &snap.services[0], 7));
     assert_ne!(base, facts_hash(&snap, &snap.services[0], 8));
     let mut changed = snap.clone();
-    changed
-        .teams
-        .insert("payments".into(), team("payments", &[]).1);
+    Arc::make_mut(&mut changed.teams).insert("payments".into(), team("payments", &[]).1);
     assert_ne!(base, facts_hash(&changed, &changed.services[0], 7));
     // Another service's description is not something ledger's rules read.
     let mut other = snap.clone();
-    other.services[1].description = None;
+    Arc::make_mut(&mut other.services)[1].description = None;
     assert_eq!(base, facts_hash(&other, &other.services[0], 7));
 }

@@ -44,7 +44,7 @@ pub async fn dry_run(store: &Store, id: &str, input: &RuleInput) -> Result<DryRu
         newly_passing: Vec::new(),
     };
     let mut teams: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for s in &snap.services {
+    for s in snap.services.iter() {
         let now_v = evaluate(def, &current, &snap, s);
         let new_v = evaluate(def, &proposed, &snap, s);
         let fails = failing(&new_v);

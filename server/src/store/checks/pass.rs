@@ -6,7 +6,7 @@
 use super::snapshot;
 use crate::domain::checks::assess::{assess, Assessment, Waiver};
 use crate::domain::checks::scorecard::level_name;
-use crate::domain::checks::{facts_hash, settings_hash, RuleDef, Settings, Snapshot, WHOLE};
+use crate::domain::checks::{settings_hash, RuleDef, Settings, Snapshot, WHOLE};
 use crate::error::Result;
 use crate::jobs::Progress;
 use crate::store::jobs::text;
@@ -14,6 +14,7 @@ use crate::store::{now as now_text, Sql, Store};
 use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Row};
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 /// The rule id of findings about Steward itself: a job that stopped running.
 pub const JOB_STALE: &str = "operations.job-stale";
@@ -109,7 +110,8 @@ pub async fn run(
     };
     let mut conn = store.pool.acquire().await?;
     let rules = super::rules::effective(&mut conn).await?;
-    let snap = snapshot::cached(store, &mut conn, now).await?;
+    let shash = settings_hash(&rules);
+    let (snap, hashes) = snapshot::with_hashes(store, &mut conn, now, shash).await?;
     lap("read");
     let total = snap.services.len() as i64;
     if let Some(p) = progress {
@@ -118,8 +120,11 @@ pub async fn run(
     // Reading and assessing happen before the write transaction, so that progress can be
     // recorded meanwhile (SQLite has one writer at a time).
     let waivers = waivers(&mut conn, now).await?;
-    let shash = settings_hash(&rules);
-    let (chosen, rehashed) = choose(&mut conn, &snap, &rules, &waivers, scope, shash, now).await?;
+    let stored = recorded(store, &mut conn).await?;
+    let (chosen, rehashed) = choose(
+        &mut conn, &snap, &hashes, &stored, &rules, &waivers, scope, now,
+    )
+    .await?;
     drop(conn);
     lap("choose");
     let mut report = Report {
@@ -143,10 +148,10 @@ pub async fn run(
     }
     lap("assess");
     let mut tx = store.begin().await?;
-    record_hashes(&mut tx, &snap, &rehashed).await?;
+    let at = now_text();
+    record_hashes(&mut tx, &snap, &rehashed, &at).await?;
     let ids: Vec<i64> = chosen.iter().map(|(i, _)| snap.services[*i].id).collect();
     let existing = existing(&mut tx, scope, &ids).await?;
-    let at = now_text();
     let mut wanted: HashMap<Key, (i64, &crate::domain::checks::assess::Wanted)> = HashMap::new();
     for (i, a) in &assessed {
         let s = &snap.services[*i];
@@ -164,6 +169,7 @@ pub async fn run(
     }
     write_scores(&mut tx, &snap, &assessed, &at, now).await?;
     tx.commit().await?;
+    remember_hashes(store, &snap, &rehashed, &at);
     lap("write");
     report.phases = phases;
     tracing::debug!(phases = ?report.phases, evaluated = report.evaluated, "checks pass");
@@ -249,41 +255,98 @@ async fn waivers(
     Ok(out)
 }
 
-/// The services to assess with their facts hash, and the hashes that changed (to record).
-async fn choose(
-    conn: &mut AnyConnection,
-    snap: &Snapshot,
-    rules: &[(&'static RuleDef, Settings)],
-    waivers: &HashMap<i64, Vec<Waiver>>,
-    scope: Scope<'_>,
-    shash: u64,
-    now: DateTime<Utc>,
-) -> Result<(Vec<(usize, u64)>, Vec<(usize, u64)>)> {
-    let hash = |i: usize| facts_hash(snap, &snap.services[i], shash);
-    if let Scope::Service(slug) = scope {
-        let chosen: Vec<(usize, u64)> = snap
-            .by_slug
-            .get(slug)
-            .map(|i| (*i, hash(*i)))
-            .into_iter()
-            .collect();
-        return Ok((chosen.clone(), chosen));
+/// The facts hashes stored in `check_state`, as this process last read or wrote them, with
+/// what tells whether the table changed since (another replica's pass): its row count and
+/// newest `evaluated_at`.
+pub struct Recorded {
+    count: i64,
+    newest: Option<String>,
+    hashes: Arc<HashMap<i64, u64>>,
+}
+
+/// The stored facts hashes by service id: the kept ones when the table shows no change.
+async fn recorded(store: &Store, conn: &mut AnyConnection) -> Result<Arc<HashMap<i64, u64>>> {
+    let row = sqlx::query("select count(*) as n, max(evaluated_at) as newest from check_state")
+        .fetch_one(&mut *conn)
+        .await?;
+    let (count, newest): (i64, Option<String>) = (row.try_get("n")?, row.try_get("newest")?);
+    if let Ok(guard) = store.recorded.lock() {
+        if let Some(r) = guard
+            .as_ref()
+            .filter(|r| r.count == count && r.newest == newest)
+        {
+            return Ok(r.hashes.clone());
+        }
     }
-    let mut stored: HashMap<i64, String> = HashMap::with_capacity(snap.services.len());
+    let mut hashes: HashMap<i64, u64> = HashMap::with_capacity(count.max(0) as usize);
     for r in sqlx::query("select service_id, facts_hash from check_state")
         .fetch_all(&mut *conn)
         .await?
     {
-        stored.insert(r.try_get("service_id")?, r.try_get("facts_hash")?);
+        let h: String = r.try_get("facts_hash")?;
+        // A hash that does not parse matches nothing, so that service is assessed again.
+        if let Ok(h) = h.parse() {
+            hashes.insert(r.try_get("service_id")?, h);
+        }
     }
-    let all: Vec<(usize, u64)> = (0..snap.services.len()).map(|i| (i, hash(i))).collect();
-    let changed: Vec<(usize, u64)> = all
+    let hashes = Arc::new(hashes);
+    if let Ok(mut guard) = store.recorded.lock() {
+        *guard = Some(Recorded {
+            count,
+            newest,
+            hashes: hashes.clone(),
+        });
+    }
+    Ok(hashes)
+}
+
+/// After a pass committed: the kept hashes as the pass left the table (when they were in
+/// line with it before; otherwise the next pass reads them).
+fn remember_hashes(store: &Store, snap: &Snapshot, rehashed: &[(usize, u64)], at: &str) {
+    if rehashed.is_empty() {
+        return;
+    }
+    if let Ok(mut guard) = store.recorded.lock() {
+        if let Some(r) = guard.as_mut() {
+            let hashes = Arc::make_mut(&mut r.hashes);
+            for (i, h) in rehashed {
+                hashes.insert(snap.services[*i].id, *h);
+            }
+            r.count = hashes.len() as i64;
+            r.newest = Some(at.to_string());
+        }
+    }
+}
+
+/// The services to assess with their facts hash, and the hashes that changed (to record).
+#[allow(clippy::too_many_arguments)]
+async fn choose(
+    conn: &mut AnyConnection,
+    snap: &Snapshot,
+    hashes: &[u64],
+    stored: &HashMap<i64, u64>,
+    rules: &[(&'static RuleDef, Settings)],
+    waivers: &HashMap<i64, Vec<Waiver>>,
+    scope: Scope<'_>,
+    now: DateTime<Utc>,
+) -> Result<(Vec<(usize, u64)>, Vec<(usize, u64)>)> {
+    if let Scope::Service(slug) = scope {
+        let chosen: Vec<(usize, u64)> = snap
+            .by_slug
+            .get(slug)
+            .map(|i| (*i, hashes[*i]))
+            .into_iter()
+            .collect();
+        return Ok((chosen.clone(), chosen));
+    }
+    let changed: Vec<(usize, u64)> = hashes
         .iter()
-        .filter(|(i, h)| stored.get(&snap.services[*i].id) != Some(&h.to_string()))
-        .copied()
+        .enumerate()
+        .filter(|(i, h)| stored.get(&snap.services[*i].id) != Some(*h))
+        .map(|(i, h)| (i, *h))
         .collect();
     if scope == Scope::Full {
-        return Ok((all, changed));
+        return Ok((hashes.iter().copied().enumerate().collect(), changed));
     }
     // Exemptions and grace periods that ended since the last pass change a status without
     // changing a fact.
@@ -292,18 +355,20 @@ async fn choose(
     let grace_ended = rules
         .iter()
         .any(|(_, s)| s.enforced_from.is_some_and(|t| text(t) > since && t <= now));
-    let chosen = all
-        .into_iter()
-        .filter(|(i, h)| {
-            let s = &snap.services[*i];
-            grace_ended
-                || ended.contains(&s.id)
-                || waivers
-                    .get(&s.id)
-                    .is_some_and(|w| w.iter().any(|w| w.expires_at <= now))
-                || stored.get(&s.id) != Some(&h.to_string())
-        })
-        .collect();
+    if grace_ended {
+        return Ok((hashes.iter().copied().enumerate().collect(), changed));
+    }
+    let mut chosen = changed.clone();
+    for (i, s) in snap.services.iter().enumerate() {
+        let expired = ended.contains(&s.id)
+            || waivers
+                .get(&s.id)
+                .is_some_and(|w| w.iter().any(|w| w.expires_at <= now));
+        if expired && stored.get(&s.id) == Some(&hashes[i]) {
+            chosen.push((i, hashes[i]));
+        }
+    }
+    chosen.sort_unstable_by_key(|(i, _)| *i);
     Ok((chosen, changed))
 }
 
@@ -312,8 +377,8 @@ async fn record_hashes(
     conn: &mut AnyConnection,
     snap: &Snapshot,
     chosen: &[(usize, u64)],
+    at: &str,
 ) -> Result<()> {
-    let at = now_text();
     for (i, h) in chosen {
         sqlx::query(
             "insert into check_state (service_id, facts_hash, evaluated_at) values ($1, $2, $3) \
@@ -322,7 +387,7 @@ async fn record_hashes(
         )
         .bind(snap.services[*i].id)
         .bind(h.to_string())
-        .bind(&at)
+        .bind(at)
         .execute(&mut *conn)
         .await?;
     }
