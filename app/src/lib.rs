@@ -13,6 +13,7 @@ use leptos_router::{
     components::{Route, Router, Routes},
     path,
 };
+use pages::runbook::RunbookPage;
 use pages::{
     account::AccountPage, accounts::AccountsPage, audit::AuditPage, catalog::CatalogPage,
     escalation_policies::EscalationPoliciesPage, escalation_policy::EscalationPolicyPage,
@@ -74,6 +75,7 @@ pub fn App() -> impl IntoView {
                     // Static segments before parameters: the first matching route wins.
                     <Route path=path!("/services/new") view=ServiceFormPage/>
                     <Route path=path!("/services/:slug/edit") view=ServiceFormPage/>
+                    <Route path=path!("/services/:slug/runbook") view=RunbookPage/>
                     <Route path=path!("/services/:slug") view=ServicePage/>
                     <Route path=path!("/teams") view=TeamsPage/>
                     <Route path=path!("/teams/new") view=TeamFormPage/>

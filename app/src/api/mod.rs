@@ -8,6 +8,7 @@ pub mod feeds;
 pub mod notify;
 pub mod oncall;
 pub mod oncall_health;
+pub mod runbooks;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -50,6 +50,7 @@ pub fn changes(event: &AuditEvent) -> Vec<String> {
 fn subject_href(kind: &str, subject: &str) -> Option<String> {
     match kind {
         "service" => Some(format!("/services/{subject}")),
+        "runbook" => Some(format!("/services/{subject}/runbook")),
         "team" => Some(format!("/teams/{subject}")),
         "person" => Some(format!("/people/{subject}")),
         _ => None,

@@ -14,6 +14,7 @@ pub mod not_found;
 pub mod people;
 pub mod person;
 pub mod rules;
+pub mod runbook;
 pub mod schedule;
 pub mod schedule_form;
 pub mod schedules;

@@ -153,6 +153,7 @@ fn ServiceView(service: Service) -> impl IntoView {
                 </p>
             </div>
             <div class="actions">
+                <a class="button" id="runbook-link" href=format!("/services/{slug}/runbook")>"Runbook"</a>
                 <a class="button" href=format!("/services/{slug}/edit")>"Edit"</a>
                 <DeleteService slug=slug.clone()/>
             </div>

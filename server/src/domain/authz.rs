@@ -55,6 +55,8 @@ pub enum Action<'a> {
     /// Create, replace or delete a service owned by `owners`. A change that moves a service
     /// is checked twice, with the owners before and with the owners after.
     WriteService { owners: &'a [String] },
+    /// Save or review the runbook of a service owned by `owners`.
+    WriteRunbook { owners: &'a [String] },
     /// Create a team (`parent` is where it goes) — members may create sub-teams of their teams.
     CreateTeam { parent: Option<&'a str> },
     /// Replace or delete a team.
@@ -115,6 +117,11 @@ pub fn authorize(principal: Option<&Principal>, action: &Action<'_>) -> Result<(
                 )))
             }
         }
+        Action::WriteRunbook { owners } if owners.iter().any(|o| member_of(o)) => Ok(()),
+        Action::WriteRunbook { owners } => Err(Denied::Forbidden(format!(
+            "only members of {} (or an admin) may change this service's runbook",
+            owners.join(", ")
+        ))),
         Action::CreateTeam { parent: Some(parent) } if member_of(parent) => Ok(()),
         Action::CreateTeam { .. } => Err(Denied::Forbidden(
             "members may create sub-teams of their own teams; ask an admin for a new top-level team".into(),
@@ -183,6 +190,18 @@ mod tests {
         ));
         assert!(authorize(Some(&principal(Role::Admin, &[], None)), &action).is_ok());
         assert!(authorize(Some(&principal(Role::Viewer, &["payments"], None)), &action).is_err());
+    }
+
+    #[test]
+    fn runbooks_are_written_by_the_owning_teams() {
+        let o = owners(&["payments"]);
+        let action = Action::WriteRunbook { owners: &o };
+        assert!(authorize(Some(&principal(Role::Member, &["payments"], None)), &action).is_ok());
+        assert!(authorize(Some(&principal(Role::Member, &["search"], None)), &action).is_err());
+        assert!(authorize(Some(&principal(Role::Viewer, &["payments"], None)), &action).is_err());
+        assert!(authorize(Some(&principal(Role::Admin, &[], None)), &action).is_ok());
+        let read = principal(Role::Member, &["payments"], Some(Scope::Read));
+        assert!(authorize(Some(&read), &action).is_err());
     }
 
     #[test]

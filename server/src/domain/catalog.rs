@@ -124,7 +124,7 @@ pub fn check_tag(value: &str) -> Result<(), String> {
     }
 }
 
-fn check_link(errors: &mut Errors, index: usize, link: &Link) {
+pub(crate) fn check_link(errors: &mut Errors, index: usize, link: &Link) {
     if link.title.trim().is_empty() {
         errors.add(format!("links.{index}.title"), "must not be empty");
     }

@@ -7,3 +7,4 @@ pub mod checks;
 pub mod graph;
 pub mod oncall;
 pub mod records;
+pub mod runbooks;

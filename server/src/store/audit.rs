@@ -34,7 +34,7 @@ impl Actor {
         authz::authorize(self.principal.as_ref(), action).map_err(Error::from)
     }
 
-    fn kind_and_name(&self) -> (&'static str, String) {
+    pub(crate) fn kind_and_name(&self) -> (&'static str, String) {
         match &self.principal {
             None if self.system => ("system", "steward".into()),
             None => ("anonymous", "anonymous".into()),

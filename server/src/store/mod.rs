@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod oncall;
 pub mod outbox;
 pub mod people;
+pub mod runbooks;
 pub mod services;
 pub mod sessions;
 pub mod teams;

@@ -161,6 +161,14 @@ const MATRIX: &[(&str, [u16; 7])] = &[
         [401, 403, 403, 200, 200, 403, 200],
     ),
     (
+        "PUT /api/v1/services/{slug}/runbook",
+        [401, 403, 403, 200, 200, 403, 200],
+    ),
+    (
+        "POST /api/v1/services/{slug}/runbook/review",
+        [401, 403, 403, 200, 200, 403, 200],
+    ),
+    (
         "PUT /api/v1/session/password",
         [401, 204, 204, 204, 204, 403, 403],
     ),
@@ -215,6 +223,7 @@ async fn snapshot(app: &TestApp) -> String {
         app.get("/api/v1/escalation-policies").await.text,
         app.get("/api/v1/export").await.text,
     ) + &feeds
+        + &app.get("/api/v1/services/ledger/runbook").await.text
 }
 
 async fn version(app: &TestApp, path: &str) -> Value {
@@ -468,6 +477,19 @@ async fn request(app: &TestApp, route: &str, caller: &Caller) -> (String, &'stat
                 json_body(json!(null)),
             )
         }
+        "PUT /api/v1/services/{slug}/runbook" => {
+            // Each save must change something: the body names the version it makes.
+            let version = version(app, "/api/v1/services/ledger/runbook").await;
+            let next = version.as_i64().unwrap_or(0) + 1;
+            (
+                "/api/v1/services/ledger/runbook".into(),
+                json_body(json!({"body": format!("Matrix version {next}"), "version": version})),
+            )
+        }
+        "POST /api/v1/services/{slug}/runbook/review" => (
+            "/api/v1/services/ledger/runbook/review".into(),
+            json_body(json!(null)),
+        ),
         other => panic!("no request for {other}"),
     };
     (path, content_type, body)
@@ -677,6 +699,13 @@ async fn every_mutating_route_for_every_caller(app: TestApp) {
         let r = app.post(path, &body).await;
         assert_eq!(r.status, 201, "{path}: {}", r.text);
     }
+    let r = app
+        .put(
+            "/api/v1/services/ledger/runbook",
+            &json!({"body": "Matrix version 1"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
     make_token(&app.store, "matrix-target", Role::Viewer, Scope::Read, None).await;
     let callers = [
         Caller {

@@ -15,6 +15,7 @@ mod notifications;
 mod oncall;
 mod oncall_health;
 mod people;
+mod runbooks;
 mod scheduler;
 mod services;
 mod sessions;

@@ -150,6 +150,7 @@ impl Ctx<'_> {
 }
 
 /// A rule, as registered by the area that owns it.
+#[derive(Clone)]
 pub struct RuleDef {
     pub id: &'static str,
     pub title: &'static str,
@@ -162,9 +163,16 @@ pub struct RuleDef {
     pub eval: fn(&Ctx<'_>, &ServiceFacts) -> Vec<Outcome>,
 }
 
-/// Every rule Steward knows, in display order.
+/// Every rule Steward knows, in display order: the engine's own, then each area's.
 pub fn registry() -> &'static [RuleDef] {
-    rules::BUILT_IN
+    static ALL: std::sync::LazyLock<Vec<RuleDef>> = std::sync::LazyLock::new(|| {
+        rules::BUILT_IN
+            .iter()
+            .chain(crate::domain::runbooks::RULES)
+            .cloned()
+            .collect()
+    });
+    &ALL
 }
 
 pub fn rule(id: &str) -> Option<&'static RuleDef> {
@@ -231,6 +239,31 @@ pub struct ServiceFacts {
     pub escalation_policy: Option<PolicyFacts>,
     /// The shortest dependency cycle through this service, if it is on one.
     pub cycle: Option<Vec<String>>,
+    /// Its runbook, if it has one.
+    pub runbook: Option<RunbookFacts>,
+}
+
+/// What the rules read of a runbook.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RunbookFacts {
+    /// The last review (a save counts as one).
+    pub reviewed_at: DateTime<Utc>,
+    /// Whole days from the last review to the top of the hour the snapshot was read in. It
+    /// is part of the facts (and so of their hash) so that an incremental pass sees a review
+    /// fall due without anything in the catalog changing.
+    pub age_days: i64,
+    /// How many failure modes the current version lists.
+    pub failure_modes: usize,
+    /// The service's owners, dependencies, repository and tier as the last review saw them.
+    pub reviewed: crate::domain::runbooks::ServiceFacts,
+}
+
+impl RunbookFacts {
+    /// Whole days from `reviewed_at` to the top of the hour of `now`.
+    pub fn age_days(reviewed_at: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
+        let hour = now.timestamp().div_euclid(3600) * 3600;
+        (hour - reviewed_at.timestamp()).div_euclid(86_400)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

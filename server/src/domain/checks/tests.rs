@@ -26,6 +26,17 @@ fn service(slug: &str) -> ServiceFacts {
             schedules: vec!["payments-oncall".into()],
         }),
         cycle: None,
+        runbook: Some(RunbookFacts {
+            reviewed_at: now() - Duration::days(10),
+            age_days: 10,
+            failure_modes: 3,
+            reviewed: crate::domain::runbooks::ServiceFacts::new(
+                vec!["payments".into()],
+                Vec::new(),
+                Some("acme/ledger".into()),
+                1,
+            ),
+        }),
     }
 }
 

@@ -10,6 +10,7 @@ mod feeds;
 mod oncall;
 mod oncall_health;
 mod people;
+mod runbooks;
 mod services;
 mod session;
 mod teams;
@@ -34,4 +35,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(oncall_health::router())
         .merge(checks::router())
         .merge(channels::router())
+        .merge(runbooks::router())
 }

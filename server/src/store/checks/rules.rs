@@ -72,6 +72,17 @@ pub async fn saved(conn: &mut AnyConnection) -> Result<HashMap<String, Saved>> {
     Ok(out)
 }
 
+/// The settings rule `id` runs with (a rule's settings are read by other areas too: the
+/// runbook review interval is a rule's thresholds).
+pub async fn settings_of(conn: &mut AnyConnection, id: &str) -> Result<Settings> {
+    let def = checks::rule(id).ok_or_else(|| Error::NotFound(format!("rule '{id}'")))?;
+    Ok(saved(conn)
+        .await?
+        .remove(id)
+        .map(|s| s.settings)
+        .unwrap_or_else(|| (def.defaults)()))
+}
+
 /// Every rule with the settings it runs with.
 pub async fn effective(conn: &mut AnyConnection) -> Result<Vec<(&'static RuleDef, Settings)>> {
     let saved = saved(conn).await?;

@@ -6,8 +6,8 @@
 //! recomputed, which keeps an incremental pass after one edit in milliseconds.
 
 use crate::domain::checks::{
-    facts_hash, Coverage, MemberFacts, PolicyFacts, ScheduleFacts, ServiceFacts, Snapshot,
-    TeamFacts, COVERAGE_DAYS, LOAD_DAYS,
+    facts_hash, Coverage, MemberFacts, PolicyFacts, RunbookFacts, ScheduleFacts, ServiceFacts,
+    Snapshot, TeamFacts, COVERAGE_DAYS, LOAD_DAYS,
 };
 use crate::domain::oncall as model;
 use crate::error::Result;
@@ -81,6 +81,8 @@ const ONE_SERVICE: &[&str] = &[
     "service.create",
     "service.update",
     "service.escalation_policy",
+    "runbook.save",
+    "runbook.review",
 ];
 
 async fn stamp(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<Stamp> {
@@ -258,6 +260,11 @@ async fn read(conn: &mut AnyConnection, now: DateTime<Utc>, stamp: Stamp) -> Res
     for (v, path) in cycles(&services, &edges) {
         services[v].cycle = Some(path);
     }
+    for (id, runbook) in runbooks(conn, now, None).await? {
+        if let Some(i) = index.get(&id) {
+            services[*i].runbook = Some(runbook);
+        }
+    }
     let policies = policies(conn).await?;
     for (s, policy) in services.iter_mut().zip(&policy_of) {
         s.escalation_policy = policy.and_then(|p| policies.get(&p).cloned());
@@ -378,6 +385,7 @@ async fn patch_services(
             .or_default()
             .push(r.try_get("slug")?);
     }
+    let mut runbooks = runbooks(conn, c.snap.now, Some(&ids)).await?;
     let services = Arc::make_mut(&mut c.snap.services);
     let by_slug = Arc::make_mut(&mut c.snap.by_slug);
     // Place each: the same id under the same slug, or a new service after the last.
@@ -404,6 +412,7 @@ async fn patch_services(
         };
         s.owners = owners.remove(&s.id).unwrap_or_default();
         s.depends_on = deps.remove(&s.id).unwrap_or_default();
+        s.runbook = runbooks.remove(&s.id);
         s.cycle = services[i].cycle.take();
         services[i] = s;
         c.policy_of[i] = policy;
@@ -451,6 +460,41 @@ async fn patch_services(
         }
     }
     Ok(true)
+}
+
+/// The runbooks of every service (`ids` is `None`) or of the services `ids`, by service id.
+async fn runbooks(
+    conn: &mut AnyConnection,
+    now: DateTime<Utc>,
+    ids: Option<&[i64]>,
+) -> Result<HashMap<i64, RunbookFacts>> {
+    let mut sql =
+        Sql::new("select service_id, reviewed_at, reviewed_facts, failure_modes from runbooks");
+    if let Some(ids) = ids {
+        sql.push(" where service_id in ").bind_list(ids);
+    }
+    let mut out = HashMap::new();
+    for r in sql.query().fetch_all(&mut *conn).await? {
+        let reviewed_at: String = r.try_get("reviewed_at")?;
+        let reviewed_at = DateTime::parse_from_rfc3339(&reviewed_at)
+            .map_err(|e| anyhow::anyhow!("a runbook's reviewed_at '{reviewed_at}': {e}"))?
+            .with_timezone(&Utc);
+        let reviewed = serde_json::from_str(&r.try_get::<String, _>("reviewed_facts")?)
+            .map_err(|e| anyhow::anyhow!("a runbook's reviewed_facts: {e}"))?;
+        let modes: Vec<serde::de::IgnoredAny> =
+            serde_json::from_str(&r.try_get::<String, _>("failure_modes")?)
+                .map_err(|e| anyhow::anyhow!("a runbook's failure_modes: {e}"))?;
+        out.insert(
+            r.try_get("service_id")?,
+            RunbookFacts {
+                reviewed_at,
+                age_days: RunbookFacts::age_days(reviewed_at, now),
+                failure_modes: modes.len(),
+                reviewed,
+            },
+        );
+    }
+    Ok(out)
 }
 
 async fn policies(conn: &mut AnyConnection) -> Result<HashMap<i64, PolicyFacts>> {
