@@ -57,6 +57,9 @@ fn RunbookView(service: Service, runbook: Option<Runbook>, me: Option<Me>) -> im
     // Without a runbook, its owners see the editor at once.
     let editing = RwSignal::new(runbook.is_none() && editable);
     let current = RwSignal::new(runbook);
+    // A memo: what depends on it is rebuilt when a first version appears, not on every
+    // change of the runbook (which would reset "Marked reviewed by …").
+    let saved_once = Memo::new(move |_| current.with(|r| r.is_some()));
     let version = Signal::derive(move || current.with(|r| r.as_ref().map_or(0, |r| r.version)));
     let saved = Callback::new(move |r: Runbook| {
         current.set(Some(r));
@@ -76,8 +79,8 @@ fn RunbookView(service: Service, runbook: Option<Runbook>, me: Option<Me>) -> im
             </div>
             {editable.then(|| view! {
                 <div class="actions">
-                    {move || (version.get() > 0).then(|| view! { <MarkReviewed slug=slug.get_value() current/> })}
-                    {move || (!editing.get() && version.get() > 0).then(|| view! {
+                    {move || saved_once.get().then(|| view! { <MarkReviewed slug=slug.get_value() current/> })}
+                    {move || (!editing.get() && saved_once.get()).then(|| view! {
                         <button type="button" class="button" id="edit-runbook" on:click=move |_| editing.set(true)>
                             "Edit"
                         </button>
@@ -100,7 +103,7 @@ fn RunbookView(service: Service, runbook: Option<Runbook>, me: Option<Me>) -> im
             }
             .into_any(),
         }}
-        {move || (version.get() > 0).then(|| view! { <VersionHistory slug=slug.get_value() version/> })}
+        {move || saved_once.get().then(|| view! { <VersionHistory slug=slug.get_value() version/> })}
     }
 }
 

@@ -79,6 +79,15 @@ pub enum Action<'a> {
         owners: &'a [String],
         led: &'a [String],
     },
+    /// Declare an incident: anyone signed in may (viewers too; a read-only token may not).
+    DeclareIncident,
+    /// Change an incident, or add to its timeline: members of the teams owning an affected
+    /// service, and the people in it (`people`: its commander and investigators), whatever
+    /// their role.
+    WriteIncident {
+        owners: &'a [String],
+        people: &'a [String],
+    },
     /// Catalog-wide writes (import), account management, rule settings and jobs.
     Administer,
 }
@@ -96,8 +105,14 @@ pub fn authorize(principal: Option<&Principal>, action: &Action<'_>) -> Result<(
     if let Some((_, Scope::Read)) = p.token {
         return Err(Denied::Forbidden("this API token may only read".into()));
     }
-    if *action == Action::CalendarFeed {
-        return Ok(());
+    match action {
+        Action::CalendarFeed | Action::DeclareIncident => return Ok(()),
+        Action::WriteIncident { people, .. }
+            if p.person.as_ref().is_some_and(|me| people.contains(me)) =>
+        {
+            return Ok(())
+        }
+        _ => {}
     }
     match p.role {
         Role::Admin => return Ok(()),
@@ -106,7 +121,7 @@ pub fn authorize(principal: Option<&Principal>, action: &Action<'_>) -> Result<(
     }
     let member_of = |team: &str| p.teams.contains(team);
     match action {
-        Action::CalendarFeed => Ok(()),
+        Action::CalendarFeed | Action::DeclareIncident => Ok(()),
         Action::WriteService { owners } => {
             if owners.iter().any(|o| member_of(o)) {
                 Ok(())
@@ -146,6 +161,16 @@ pub fn authorize(principal: Option<&Principal>, action: &Action<'_>) -> Result<(
         Action::Exempt { owners, .. } => Err(Denied::Forbidden(format!(
             "only a lead of {} (or an admin) may grant or revoke an exemption",
             owners.join(", ")
+        ))),
+        Action::WriteIncident { owners, .. } if owners.iter().any(|o| member_of(o)) => Ok(()),
+        Action::WriteIncident { owners, .. } => Err(Denied::Forbidden(format!(
+            "only the incident's commander and investigators, members of {} and admins may \
+             change this incident",
+            if owners.is_empty() {
+                "the owning teams".to_string()
+            } else {
+                owners.join(", ")
+            }
         ))),
         Action::Administer => Err(Denied::Forbidden("only admins may do this".into())),
     }
@@ -202,6 +227,36 @@ mod tests {
         assert!(authorize(Some(&principal(Role::Admin, &[], None)), &action).is_ok());
         let read = principal(Role::Member, &["payments"], Some(Scope::Read));
         assert!(authorize(Some(&read), &action).is_err());
+    }
+
+    #[test]
+    fn anyone_signed_in_declares_and_the_people_in_it_write_an_incident() {
+        let viewer = principal(Role::Viewer, &[], None);
+        assert!(authorize(Some(&viewer), &Action::DeclareIncident).is_ok());
+        assert_eq!(
+            authorize(None, &Action::DeclareIncident),
+            Err(Denied::Unauthenticated)
+        );
+        let read = principal(Role::Member, &[], Some(Scope::Read));
+        assert!(authorize(Some(&read), &Action::DeclareIncident).is_err());
+        let (o, me, others) = (owners(&["payments"]), owners(&["ada"]), owners(&["grace"]));
+        let commanded = Action::WriteIncident {
+            owners: &o,
+            people: &me,
+        };
+        let not_mine = Action::WriteIncident {
+            owners: &o,
+            people: &others,
+        };
+        // The commander may, even as a viewer; a member of the owning team may.
+        assert!(authorize(Some(&viewer), &commanded).is_ok());
+        assert!(authorize(Some(&viewer), &not_mine).is_err());
+        let member = principal(Role::Member, &["payments"], None);
+        assert!(authorize(Some(&member), &not_mine).is_ok());
+        let outsider = principal(Role::Member, &["search"], None);
+        let e = authorize(Some(&outsider), &not_mine).expect_err("outsider");
+        assert!(format!("{e:?}").contains("members of payments"), "{e:?}");
+        assert!(authorize(Some(&read), &commanded).is_err());
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod backstage;
 pub mod catalog;
 pub mod checks;
 pub mod graph;
+pub mod incidents;
 pub mod oncall;
 pub mod records;
 pub mod runbooks;

@@ -374,7 +374,8 @@ fn not_suspect(_: &Ctx<'_>, s: &checks::ServiceFacts) -> Vec<Outcome> {
         s.repository.clone(),
         s.tier,
     );
-    let reasons = suspect_reasons(&r.reviewed, &now);
+    let mut reasons = suspect_reasons(&r.reviewed, &now);
+    reasons.extend(incident_reasons(r.reviewed_at, &r.incidents_since));
     if reasons.is_empty() {
         return Vec::new();
     }
@@ -405,6 +406,35 @@ fn failure_modes(ctx: &Ctx<'_>, s: &checks::ServiceFacts) -> Vec<Outcome> {
     } else {
         Vec::new()
     }
+}
+
+/// An incident on a service, resolved at `resolved_at`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ResolvedIncident {
+    pub id: i64,
+    /// 1 (SEV1) to 4.
+    pub severity: i64,
+    pub resolved_at: DateTime<Utc>,
+}
+
+/// The incidents resolved after `reviewed_at`, in words.
+pub fn incident_reasons(reviewed_at: DateTime<Utc>, incidents: &[ResolvedIncident]) -> Vec<String> {
+    let mut after: Vec<&ResolvedIncident> = incidents
+        .iter()
+        .filter(|i| i.resolved_at > reviewed_at)
+        .collect();
+    after.sort_by_key(|i| (i.resolved_at, i.id));
+    after
+        .iter()
+        .map(|i| {
+            format!(
+                "incident {} (SEV{}) was resolved on {}, after the last review",
+                i.id,
+                i.severity,
+                i.resolved_at.format("%Y-%m-%d")
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -54,6 +54,8 @@ pub struct AppState {
             and maintenance scorecards"),
         (name = "notifications", description = "Where a team's notifications go and how \
             their delivery went"),
+        (name = "incidents", description = "Incidents with one accountable commander, \
+            their timeline and response-time metrics"),
         (name = "runbooks", description = "A service's runbook: versions, differences, \
             reviews, and whether it is overdue or suspect"),
         (name = "operations"))

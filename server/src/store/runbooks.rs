@@ -138,7 +138,12 @@ async fn load(
     let reviewed_at: String = r.try_get("reviewed_at")?;
     let interval = rules::review_interval(&review_days(conn).await?, r.try_get("tier")?);
     let (due, overdue) = rules::review_due(instant(&reviewed_at)?, interval, Utc::now());
-    let reasons = suspect_reasons(&r, Some(facts))?;
+    let mut reasons = suspect_reasons(&r, Some(facts))?;
+    let resolved = crate::store::incidents::resolved_on(conn, Some(&[id]))
+        .await?
+        .remove(&id)
+        .unwrap_or_default();
+    reasons.extend(rules::incident_reasons(instant(&reviewed_at)?, &resolved));
     let body: String = r.try_get("body")?;
     Ok(Some(Runbook {
         service: slug.to_string(),

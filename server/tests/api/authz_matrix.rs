@@ -168,6 +168,20 @@ const MATRIX: &[(&str, [u16; 7])] = &[
         "POST /api/v1/services/{slug}/runbook/review",
         [401, 403, 403, 200, 200, 403, 200],
     ),
+    // Anyone signed in declares; the commander (carol, none of the callers) and the
+    // owning team's members change an incident on ledger.
+    (
+        "POST /api/v1/incidents",
+        [401, 201, 201, 201, 201, 403, 201],
+    ),
+    (
+        "PUT /api/v1/incidents/{id}",
+        [401, 403, 403, 200, 200, 403, 200],
+    ),
+    (
+        "POST /api/v1/incidents/{id}/timeline",
+        [401, 403, 403, 201, 201, 403, 201],
+    ),
     (
         "PUT /api/v1/session/password",
         [401, 204, 204, 204, 204, 403, 403],
@@ -196,7 +210,7 @@ async fn snapshot(app: &TestApp) -> String {
     };
     let feeds = format!(
         " feeds={} revoked_feeds={} exemptions={} revoked_exemptions={} rule_settings={} \
-         job_runs={} findings={}",
+         job_runs={} findings={} incidents={} incident_events={}",
         count("select count(*) from calendar_feeds").await,
         count("select count(*) from calendar_feeds where revoked_at is not null").await,
         count("select count(*) from exemptions").await,
@@ -204,6 +218,8 @@ async fn snapshot(app: &TestApp) -> String {
         count("select coalesce(max(version), 0) from rule_settings").await,
         count("select count(*) from job_runs").await,
         count("select count(*) from findings").await,
+        count("select count(*) from incidents").await,
+        count("select count(*) from incident_events").await,
     );
     format!(
         "audit={} tokens={} revoked={} sessions={} accounts={} members={} inactive={} \
@@ -224,6 +240,7 @@ async fn snapshot(app: &TestApp) -> String {
         app.get("/api/v1/export").await.text,
     ) + &feeds
         + &app.get("/api/v1/services/ledger/runbook").await.text
+        + &app.get("/api/v1/incidents/1").await.text
 }
 
 async fn version(app: &TestApp, path: &str) -> Value {
@@ -490,6 +507,20 @@ async fn request(app: &TestApp, route: &str, caller: &Caller) -> (String, &'stat
             "/api/v1/services/ledger/runbook/review".into(),
             json_body(json!(null)),
         ),
+        "POST /api/v1/incidents" => (
+            "/api/v1/incidents".into(),
+            json_body(matrix_incident("Declared by the matrix")),
+        ),
+        "PUT /api/v1/incidents/{id}" => {
+            let version = version(app, "/api/v1/incidents/1").await;
+            let mut body = matrix_incident(&format!("Matrix incident, version {version}"));
+            body["version"] = version;
+            ("/api/v1/incidents/1".into(), json_body(body))
+        }
+        "POST /api/v1/incidents/{id}/timeline" => (
+            "/api/v1/incidents/1/timeline".into(),
+            json_body(json!({"text": "a note from the matrix"})),
+        ),
         other => panic!("no request for {other}"),
     };
     (path, content_type, body)
@@ -657,6 +688,11 @@ fn scratch() -> Value {
         "members": [{"person": "ada", "role": "member"}]})
 }
 
+fn matrix_incident(title: &str) -> Value {
+    json!({"title": title, "severity": "SEV2", "services": ["ledger"], "commander": "carol",
+        "detectedAt": "2026-12-01T10:00:00Z"})
+}
+
 fn carol() -> Value {
     json!({"handle": "carol", "name": "Carol", "timeZone": "UTC"})
 }
@@ -706,6 +742,11 @@ async fn every_mutating_route_for_every_caller(app: TestApp) {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
+    let r = app
+        .post("/api/v1/incidents", &matrix_incident("Matrix incident"))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["id"], 1);
     make_token(&app.store, "matrix-target", Role::Viewer, Scope::Read, None).await;
     let callers = [
         Caller {

@@ -11,6 +11,7 @@ mod feeds;
 mod github;
 mod health;
 mod helpers;
+mod incidents;
 mod notifications;
 mod oncall;
 mod oncall_health;

@@ -256,6 +256,9 @@ pub struct RunbookFacts {
     pub failure_modes: usize,
     /// The service's owners, dependencies, repository and tier as the last review saw them.
     pub reviewed: crate::domain::runbooks::ServiceFacts,
+    /// Incidents on the service resolved after the last review: what they taught may be
+    /// missing from it.
+    pub incidents_since: Vec<crate::domain::runbooks::ResolvedIncident>,
 }
 
 impl RunbookFacts {

@@ -36,6 +36,7 @@ fn service(slug: &str) -> ServiceFacts {
                 Some("acme/ledger".into()),
                 1,
             ),
+            incidents_since: Vec::new(),
         }),
     }
 }

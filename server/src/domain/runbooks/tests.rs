@@ -229,6 +229,7 @@ fn runbook_at(reviewed_at: &str, now: &str, modes: usize) -> checks::RunbookFact
         age_days: checks::RunbookFacts::age_days(reviewed_at, instant(now)),
         failure_modes: modes,
         reviewed: facts(&["payments"], &["vault"], Some("acme/ledger"), 1),
+        incidents_since: Vec::new(),
     }
 }
 
@@ -366,5 +367,32 @@ fn a_tier_one_runbook_names_three_failure_modes() {
     assert_eq!(
         verdict("runbook.failure-modes", &tier2, NOW),
         checks::Verdict::NotApplicable
+    );
+}
+
+#[test]
+fn an_incident_resolved_after_the_review_makes_it_suspect() {
+    let mut s = ledger(1, Some(runbook_at("2026-11-20T00:00:00Z", NOW, 3)));
+    if let Some(r) = &mut s.runbook {
+        r.incidents_since = vec![
+            ResolvedIncident {
+                id: 7,
+                severity: 2,
+                resolved_at: instant("2026-11-25T10:00:00Z"),
+            },
+            // Resolved before the review: the review saw it.
+            ResolvedIncident {
+                id: 3,
+                severity: 1,
+                resolved_at: instant("2026-11-19T10:00:00Z"),
+            },
+        ];
+    }
+    assert_eq!(
+        fails(&verdict("runbook.suspect", &s, NOW)),
+        [
+            "fail: the service changed since the runbook was last reviewed (2026-11-20): \
+          incident 7 (SEV2) was resolved on 2026-11-25, after the last review"
+        ]
     );
 }

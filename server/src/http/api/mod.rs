@@ -7,6 +7,7 @@ mod channels;
 mod checks;
 mod escalation;
 mod feeds;
+mod incidents;
 mod oncall;
 mod oncall_health;
 mod people;
@@ -36,4 +37,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(checks::router())
         .merge(channels::router())
         .merge(runbooks::router())
+        .merge(incidents::router())
 }

@@ -74,7 +74,11 @@ const UNSEEN: &[&str] = &[
     "exemption.",
     "rule.",
     "account.password",
+    "incident.note",
 ];
+
+/// Audit actions on an incident (the subject) that a patch of its services covers.
+const INCIDENT: &[&str] = &["incident.declare", "incident.update"];
 
 /// Audit actions on one service (the subject) that a patch of that service covers.
 const ONE_SERVICE: &[&str] = &[
@@ -309,7 +313,7 @@ async fn patch(conn: &mut AnyConnection, mut c: Cached, stamp: Stamp) -> Result<
         return Ok(None);
     }
     let events = sqlx::query(
-        "select action, subject from audit_events where id > $1 and id <= $2 order by id",
+        "select action, subject, before from audit_events where id > $1 and id <= $2 order by id",
     )
     .bind(c.stamp.last_event)
     .bind(stamp.last_event)
@@ -325,6 +329,27 @@ async fn patch(conn: &mut AnyConnection, mut c: Cached, stamp: Stamp) -> Result<
             let subject: String = e.try_get("subject")?;
             if !slugs.contains(&subject) {
                 slugs.push(subject);
+            }
+        } else if INCIDENT.contains(&action.as_str()) {
+            // The services it names now, and those it named before the change.
+            let subject: String = e.try_get("subject")?;
+            let before: Option<String> = e.try_get("before")?;
+            let mut named: Vec<String> =
+                sqlx::query_scalar("select slug from incident_services where incident_id = $1")
+                    .bind(subject.parse::<i64>().unwrap_or(-1))
+                    .fetch_all(&mut *conn)
+                    .await?;
+            if let Some(b) = before.and_then(|b| serde_json::from_str::<serde_json::Value>(&b).ok())
+            {
+                for s in b["services"].as_array().into_iter().flatten() {
+                    named.extend(s["slug"].as_str().map(String::from));
+                }
+            }
+            for slug in named {
+                // A service deleted since cannot be patched: the full read handles it.
+                if !slugs.contains(&slug) {
+                    slugs.push(slug);
+                }
             }
         } else if !UNSEEN.iter().any(|p| action.starts_with(p)) {
             return Ok(None);
@@ -473,6 +498,7 @@ async fn runbooks(
     if let Some(ids) = ids {
         sql.push(" where service_id in ").bind_list(ids);
     }
+    let mut incidents = crate::store::incidents::resolved_on(conn, ids).await?;
     let mut out = HashMap::new();
     for r in sql.query().fetch_all(&mut *conn).await? {
         let reviewed_at: String = r.try_get("reviewed_at")?;
@@ -484,13 +510,18 @@ async fn runbooks(
         let modes: Vec<serde::de::IgnoredAny> =
             serde_json::from_str(&r.try_get::<String, _>("failure_modes")?)
                 .map_err(|e| anyhow::anyhow!("a runbook's failure_modes: {e}"))?;
+        let id: i64 = r.try_get("service_id")?;
+        let mut since = incidents.remove(&id).unwrap_or_default();
+        since.retain(|i| i.resolved_at > reviewed_at);
+        since.sort_by_key(|i| (i.resolved_at, i.id));
         out.insert(
-            r.try_get("service_id")?,
+            id,
             RunbookFacts {
                 reviewed_at,
                 age_days: RunbookFacts::age_days(reviewed_at, now),
                 failure_modes: modes.len(),
                 reviewed,
+                incidents_since: since,
             },
         );
     }
