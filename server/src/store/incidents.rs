@@ -4,6 +4,7 @@
 //! are medians and 90th percentiles over whatever the query selects.
 
 use super::audit::{self, Actor};
+use super::checks::findings::owners_of;
 use super::oncall::escalation;
 use super::{Arg, Sql, Store};
 use crate::domain::authz::Action;
@@ -72,25 +73,6 @@ async fn services(conn: &mut AnyConnection, slugs: &[String]) -> Result<Vec<Name
     let owners = owners_of(conn, &out.iter().map(|n| n.id).collect::<Vec<_>>()).await?;
     for n in &mut out {
         n.owners = owners.get(&n.id).cloned().unwrap_or_default();
-    }
-    Ok(out)
-}
-
-async fn owners_of(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64, Vec<String>>> {
-    let mut out: HashMap<i64, Vec<String>> = HashMap::new();
-    if ids.is_empty() {
-        return Ok(out);
-    }
-    let mut sql = Sql::new(
-        "select o.service_id, t.slug from service_owners o join teams t on t.id = o.team_id \
-         where o.service_id in ",
-    );
-    sql.bind_list(ids)
-        .push(" order by o.service_id, o.position");
-    for r in sql.query().fetch_all(conn).await? {
-        out.entry(r.try_get("service_id")?)
-            .or_default()
-            .push(r.try_get("slug")?);
     }
     Ok(out)
 }

@@ -145,7 +145,10 @@ pub async fn list(store: &Store, q: &FindingQuery) -> Result<Page<Finding>> {
     rows(&mut conn, q).await
 }
 
-async fn owners_of(conn: &mut AnyConnection, ids: &[i64]) -> Result<HashMap<i64, Vec<String>>> {
+pub(crate) async fn owners_of(
+    conn: &mut AnyConnection,
+    ids: &[i64],
+) -> Result<HashMap<i64, Vec<String>>> {
     let mut out: HashMap<i64, Vec<String>> = HashMap::new();
     if ids.is_empty() {
         return Ok(out);
