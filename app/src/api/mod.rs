@@ -5,6 +5,7 @@
 pub mod checks;
 pub mod client;
 pub mod feeds;
+pub mod fixes;
 pub mod incidents;
 pub mod notify;
 pub mod oncall;

@@ -88,6 +88,12 @@ pub enum Action<'a> {
         owners: &'a [String],
         people: &'a [String],
     },
+    /// Record or change a fix of a service owned by `owners` (with the teams owning it);
+    /// `people` (the person who owns the fix, the incident's commander) may too.
+    WriteFix {
+        owners: &'a [String],
+        people: &'a [String],
+    },
     /// Catalog-wide writes (import), account management, rule settings and jobs.
     Administer,
 }
@@ -107,7 +113,7 @@ pub fn authorize(principal: Option<&Principal>, action: &Action<'_>) -> Result<(
     }
     match action {
         Action::CalendarFeed | Action::DeclareIncident => return Ok(()),
-        Action::WriteIncident { people, .. }
+        Action::WriteIncident { people, .. } | Action::WriteFix { people, .. }
             if p.person.as_ref().is_some_and(|me| people.contains(me)) =>
         {
             return Ok(())
@@ -171,6 +177,11 @@ pub fn authorize(principal: Option<&Principal>, action: &Action<'_>) -> Result<(
             } else {
                 owners.join(", ")
             }
+        ))),
+        Action::WriteFix { owners, .. } if owners.iter().any(|o| member_of(o)) => Ok(()),
+        Action::WriteFix { owners, .. } => Err(Denied::Forbidden(format!(
+            "only members of {} (or an admin) may record this service's fixes",
+            owners.join(", ")
         ))),
         Action::Administer => Err(Denied::Forbidden("only admins may do this".into())),
     }

@@ -56,6 +56,8 @@ pub struct AppState {
             their delivery went"),
         (name = "incidents", description = "Incidents with one accountable commander, \
             their timeline and response-time metrics"),
+        (name = "fixes", description = "Short-term, proper and future fixes, and the \
+            backlog of what is owed"),
         (name = "runbooks", description = "A service's runbook: versions, differences, \
             reviews, and whether it is overdue or suspect"),
         (name = "operations"))

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod catalog;
 pub mod channels;
 pub mod checks;
+pub mod fixes;
 pub mod incidents;
 pub mod jobs;
 pub mod oncall;

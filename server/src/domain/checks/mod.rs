@@ -169,6 +169,7 @@ pub fn registry() -> &'static [RuleDef] {
         rules::BUILT_IN
             .iter()
             .chain(crate::domain::runbooks::RULES)
+            .chain(crate::domain::fixes::RULES)
             .cloned()
             .collect()
     });
@@ -241,6 +242,10 @@ pub struct ServiceFacts {
     pub cycle: Option<Vec<String>>,
     /// Its runbook, if it has one.
     pub runbook: Option<RunbookFacts>,
+    /// Its open fixes.
+    pub fixes: Vec<crate::domain::fixes::FixFacts>,
+    /// Resolved SEV1–2 incidents on it with no fix recorded, with whole days since.
+    pub unfixed_incidents: Vec<(crate::domain::fixes::UnfixedIncident, i64)>,
 }
 
 /// What the rules read of a runbook.

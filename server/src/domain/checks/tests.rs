@@ -38,6 +38,8 @@ fn service(slug: &str) -> ServiceFacts {
             ),
             incidents_since: Vec::new(),
         }),
+        fixes: Vec::new(),
+        unfixed_incidents: Vec::new(),
     }
 }
 

@@ -7,6 +7,7 @@ mod channels;
 mod checks;
 mod escalation;
 mod feeds;
+mod fixes;
 mod incidents;
 mod oncall;
 mod oncall_health;
@@ -38,4 +39,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(channels::router())
         .merge(runbooks::router())
         .merge(incidents::router())
+        .merge(fixes::router())
 }

@@ -80,6 +80,45 @@ const UNSEEN: &[&str] = &[
 /// Audit actions on an incident (the subject) that a patch of its services covers.
 const INCIDENT: &[&str] = &["incident.declare", "incident.update"];
 
+/// Audit actions on a fix (the subject): a patch of its service and of its incident's
+/// services (whose "no fix recorded" it may settle) covers them.
+const FIX: &[&str] = &["fix.create", "fix.update"];
+
+async fn incident_services(conn: &mut AnyConnection, id: i64) -> Result<Vec<String>> {
+    Ok(
+        sqlx::query_scalar("select slug from incident_services where incident_id = $1")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?,
+    )
+}
+
+/// The services a change to fix `id` may concern, now and before the change.
+async fn fix_services(
+    conn: &mut AnyConnection,
+    id: i64,
+    before: Option<&serde_json::Value>,
+) -> Result<Vec<String>> {
+    let mut slugs = Vec::new();
+    let mut incidents = Vec::new();
+    if let Some(r) = sqlx::query("select service_slug, incident_id from fixes where id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+    {
+        slugs.push(r.try_get::<String, _>("service_slug")?);
+        incidents.extend(r.try_get::<Option<i64>, _>("incident_id")?);
+    }
+    if let Some(b) = before {
+        slugs.extend(b["service"].as_str().map(String::from));
+        incidents.extend(b["incident"].as_i64());
+    }
+    for i in incidents {
+        slugs.extend(incident_services(conn, i).await?);
+    }
+    Ok(slugs)
+}
+
 /// Audit actions on one service (the subject) that a patch of that service covers.
 const ONE_SERVICE: &[&str] = &[
     "service.create",
@@ -269,6 +308,17 @@ async fn read(conn: &mut AnyConnection, now: DateTime<Utc>, stamp: Stamp) -> Res
             services[*i].runbook = Some(runbook);
         }
     }
+    let (fixes, unfixed) = crate::store::fixes::facts(conn, now, None).await?;
+    for (id, f) in fixes {
+        if let Some(i) = index.get(&id) {
+            services[*i].fixes = f;
+        }
+    }
+    for (id, u) in unfixed {
+        if let Some(i) = index.get(&id) {
+            services[*i].unfixed_incidents = u;
+        }
+    }
     let policies = policies(conn).await?;
     for (s, policy) in services.iter_mut().zip(&policy_of) {
         s.escalation_policy = policy.and_then(|p| policies.get(&p).cloned());
@@ -330,21 +380,23 @@ async fn patch(conn: &mut AnyConnection, mut c: Cached, stamp: Stamp) -> Result<
             if !slugs.contains(&subject) {
                 slugs.push(subject);
             }
-        } else if INCIDENT.contains(&action.as_str()) {
-            // The services it names now, and those it named before the change.
+        } else if INCIDENT.contains(&action.as_str()) || FIX.contains(&action.as_str()) {
             let subject: String = e.try_get("subject")?;
             let before: Option<String> = e.try_get("before")?;
-            let mut named: Vec<String> =
-                sqlx::query_scalar("select slug from incident_services where incident_id = $1")
-                    .bind(subject.parse::<i64>().unwrap_or(-1))
-                    .fetch_all(&mut *conn)
-                    .await?;
-            if let Some(b) = before.and_then(|b| serde_json::from_str::<serde_json::Value>(&b).ok())
-            {
-                for s in b["services"].as_array().into_iter().flatten() {
-                    named.extend(s["slug"].as_str().map(String::from));
+            let before = before.and_then(|b| serde_json::from_str::<serde_json::Value>(&b).ok());
+            let id = subject.parse::<i64>().unwrap_or(-1);
+            let named = if action.starts_with("fix.") {
+                fix_services(conn, id, before.as_ref()).await?
+            } else {
+                // The services it names now, and those it named before the change.
+                let mut named = incident_services(conn, id).await?;
+                if let Some(b) = &before {
+                    for s in b["services"].as_array().into_iter().flatten() {
+                        named.extend(s["slug"].as_str().map(String::from));
+                    }
                 }
-            }
+                named
+            };
             for slug in named {
                 // A service deleted since cannot be patched: the full read handles it.
                 if !slugs.contains(&slug) {
@@ -411,6 +463,7 @@ async fn patch_services(
             .push(r.try_get("slug")?);
     }
     let mut runbooks = runbooks(conn, c.snap.now, Some(&ids)).await?;
+    let (mut fixes, mut unfixed) = crate::store::fixes::facts(conn, c.snap.now, Some(&ids)).await?;
     let services = Arc::make_mut(&mut c.snap.services);
     let by_slug = Arc::make_mut(&mut c.snap.by_slug);
     // Place each: the same id under the same slug, or a new service after the last.
@@ -438,6 +491,8 @@ async fn patch_services(
         s.owners = owners.remove(&s.id).unwrap_or_default();
         s.depends_on = deps.remove(&s.id).unwrap_or_default();
         s.runbook = runbooks.remove(&s.id);
+        s.fixes = fixes.remove(&s.id).unwrap_or_default();
+        s.unfixed_incidents = unfixed.remove(&s.id).unwrap_or_default();
         s.cycle = services[i].cycle.take();
         services[i] = s;
         c.policy_of[i] = policy;
