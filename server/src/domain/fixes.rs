@@ -127,9 +127,7 @@ pub fn check(
             }
             let applied = *applied_at.get_or_insert(now);
             let expiry = *expires_at.get_or_insert(applied + Duration::days(DEFAULT_EXPIRY_DAYS));
-            if expiry <= applied {
-                errors.add("expiresAt", "must be after appliedAt");
-            } else if open
+            if open
                 && expiry <= now
                 && input.expires_at.is_some()
                 && fresh(&input.expires_at, unchanged_times.0)
@@ -138,6 +136,8 @@ pub fn check(
                     "expiresAt",
                     "must be in the future: a dirty fix gets a date by which it is gone",
                 );
+            } else if expiry <= applied {
+                errors.add("expiresAt", "must be after appliedAt");
             }
             if input.due_at.is_some() {
                 errors.add("dueAt", "is for proper fixes");
@@ -410,9 +410,9 @@ fn incident_fixed(ctx: &Ctx<'_>, s: &checks::ServiceFacts) -> Vec<Outcome> {
     let days = ctx.threshold(s, 3);
     s.unfixed_incidents
         .iter()
-        .filter_map(|(i, age_days)| {
+        .map(|(i, age_days)| {
             if *age_days >= days {
-                Some(Outcome::fail(
+                Outcome::fail(
                     i.id.to_string(),
                     format!(
                         "incident {} (SEV{}) was resolved on {} and has no fix recorded",
@@ -420,13 +420,13 @@ fn incident_fixed(ctx: &Ctx<'_>, s: &checks::ServiceFacts) -> Vec<Outcome> {
                         i.severity,
                         i.resolved_at.format("%Y-%m-%d")
                     ),
-                ))
+                )
             } else {
-                Some(Outcome::Soon {
+                Outcome::Soon {
                     subject: i.id.to_string(),
                     at: i.resolved_at + Duration::days(days),
                     reason: format!("incident {} has no fix recorded yet", i.id),
-                })
+                }
             }
         })
         .collect()

@@ -182,6 +182,12 @@ const MATRIX: &[(&str, [u16; 7])] = &[
         "POST /api/v1/incidents/{id}/timeline",
         [401, 403, 403, 201, 201, 403, 201],
     ),
+    // A fix of ledger (payments); the incident's commander is carol.
+    ("POST /api/v1/fixes", [401, 403, 403, 201, 201, 403, 201]),
+    (
+        "PUT /api/v1/fixes/{id}",
+        [401, 403, 403, 200, 200, 403, 200],
+    ),
     (
         "PUT /api/v1/session/password",
         [401, 204, 204, 204, 204, 403, 403],
@@ -210,7 +216,7 @@ async fn snapshot(app: &TestApp) -> String {
     };
     let feeds = format!(
         " feeds={} revoked_feeds={} exemptions={} revoked_exemptions={} rule_settings={} \
-         job_runs={} findings={} incidents={} incident_events={}",
+         job_runs={} findings={} incidents={} incident_events={} fixes={}",
         count("select count(*) from calendar_feeds").await,
         count("select count(*) from calendar_feeds where revoked_at is not null").await,
         count("select count(*) from exemptions").await,
@@ -220,6 +226,7 @@ async fn snapshot(app: &TestApp) -> String {
         count("select count(*) from findings").await,
         count("select count(*) from incidents").await,
         count("select count(*) from incident_events").await,
+        count("select count(*) from fixes").await,
     );
     format!(
         "audit={} tokens={} revoked={} sessions={} accounts={} members={} inactive={} \
@@ -241,6 +248,7 @@ async fn snapshot(app: &TestApp) -> String {
     ) + &feeds
         + &app.get("/api/v1/services/ledger/runbook").await.text
         + &app.get("/api/v1/incidents/1").await.text
+        + &app.get("/api/v1/fixes/1").await.text
 }
 
 async fn version(app: &TestApp, path: &str) -> Value {
@@ -517,6 +525,13 @@ async fn request(app: &TestApp, route: &str, caller: &Caller) -> (String, &'stat
             body["version"] = version;
             ("/api/v1/incidents/1".into(), json_body(body))
         }
+        "POST /api/v1/fixes" => ("/api/v1/fixes".into(), json_body(matrix_fix("Declared"))),
+        "PUT /api/v1/fixes/{id}" => {
+            let version = version(app, "/api/v1/fixes/1").await;
+            let mut body = matrix_fix(&format!("Matrix fix, version {version}"));
+            body["version"] = version;
+            ("/api/v1/fixes/1".into(), json_body(body))
+        }
         "POST /api/v1/incidents/{id}/timeline" => (
             "/api/v1/incidents/1/timeline".into(),
             json_body(json!({"text": "a note from the matrix"})),
@@ -693,6 +708,11 @@ fn matrix_incident(title: &str) -> Value {
         "detectedAt": "2026-12-01T10:00:00Z"})
 }
 
+fn matrix_fix(title: &str) -> Value {
+    json!({"tier": "future", "service": "ledger", "title": title, "description": "what happened",
+        "whyItMatters": "it will happen again", "direction": "refresh tokens centrally"})
+}
+
 fn carol() -> Value {
     json!({"handle": "carol", "name": "Carol", "timeZone": "UTC"})
 }
@@ -745,6 +765,9 @@ async fn every_mutating_route_for_every_caller(app: TestApp) {
     let r = app
         .post("/api/v1/incidents", &matrix_incident("Matrix incident"))
         .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["id"], 1);
+    let r = app.post("/api/v1/fixes", &matrix_fix("Matrix fix")).await;
     assert_eq!(r.status, 201, "{}", r.text);
     assert_eq!(r.body["id"], 1);
     make_token(&app.store, "matrix-target", Role::Viewer, Scope::Read, None).await;

@@ -8,6 +8,7 @@ mod checks;
 mod cli;
 mod escalation;
 mod feeds;
+mod fixes;
 mod github;
 mod health;
 mod helpers;

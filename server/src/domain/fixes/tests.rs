@@ -47,7 +47,9 @@ fn an_expiry_in_the_past_is_refused_when_set_but_not_when_sent_back() {
     assert!(check(&i, at(NOW), (Some("2026-11-20T10:00:00Z"), None)).is_ok());
     i.expires_at = Some("2026-10-01T10:00:00Z".into());
     assert_eq!(
-        fields(check(&i, at(NOW), (None, None)).expect_err("before applied")),
+        fields(
+            check(&i, at(NOW), (Some("2026-10-01T10:00:00Z"), None)).expect_err("before applied")
+        ),
         ["expiresAt: must be after appliedAt"]
     );
 }
