@@ -13,6 +13,7 @@ use leptos_router::{
     components::{Route, Router, Routes},
     path,
 };
+use pages::incidents::{IncidentPage, IncidentsPage, TeamFixesPage};
 use pages::runbook::RunbookPage;
 use pages::{
     account::AccountPage, accounts::AccountsPage, audit::AuditPage, catalog::CatalogPage,
@@ -82,6 +83,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/teams/:slug/edit") view=TeamFormPage/>
                     <Route path=path!("/teams/:slug/oncall-health") view=TeamOncallHealthPage/>
                     <Route path=path!("/teams/:slug/scorecard") view=TeamScorecardPage/>
+                    <Route path=path!("/teams/:slug/fixes") view=TeamFixesPage/>
                     <Route path=path!("/teams/:slug") view=TeamPage/>
                     <Route path=path!("/schedules") view=SchedulesPage/>
                     <Route path=path!("/schedules/new") view=ScheduleFormPage/>
@@ -98,6 +100,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/rules") view=RulesPage/>
                     <Route path=path!("/rules/:id") view=RulePage/>
                     <Route path=path!("/jobs") view=JobsPage/>
+                    <Route path=path!("/incidents") view=IncidentsPage/>
+                    <Route path=path!("/incidents/:id") view=IncidentPage/>
                 </Routes>
             </main>
             <Footer/>

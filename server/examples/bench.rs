@@ -273,6 +273,11 @@ async fn main() {
         start.elapsed().as_secs_f64()
     );
     // `STEWARD_BENCH_ONLY=checks`: the checks passes alone, for work on the engine.
+    if std::env::var("STEWARD_BENCH_ONLY").as_deref() == Ok("incidents") {
+        incidents(&client, &base, &db).await;
+        drop(child);
+        return;
+    }
     if std::env::var("STEWARD_BENCH_ONLY").as_deref() == Ok("checks") {
         checks_via_api(&client, &base).await;
         checks_passes(&client, &base, &db).await;
@@ -305,6 +310,7 @@ async fn main() {
         &load(&client, pages).await,
     );
     on_call_now(&client, &base).await;
+    incidents(&client, &base, &db).await;
     checks_via_api(&client, &base).await;
     println!(
         "server peak RSS: {:.1} MiB",
@@ -686,5 +692,168 @@ fn final_schedule_year() {
     println!(
         "final schedule, 1 year, 5 layers + 50 overrides: {:.2} ms ({segments} segments)",
         start.elapsed().as_secs_f64() * 1e3 / f64::from(RUNS)
+    );
+}
+
+/// 10,000 incidents over two years, written straight into the database: one to three
+/// services each (a few services have many), severities weighted to SEV3–4, response times
+/// spread over orders of magnitude, some milestones unknown. Then the metrics, org-wide and
+/// per team and service, and a runbook page with a long body and several failure modes.
+async fn incidents(client: &reqwest::Client, base: &str, db: &std::path::Path) {
+    use sqlx::Row;
+    const INCIDENTS: i64 = 10_000;
+    let url = format!("sqlite://{}", db.display());
+    let pool = sqlx::SqlitePool::connect(&url).await.expect("pool");
+    let ids: Vec<(i64, String)> = sqlx::query("select id, slug from services order by id")
+        .fetch_all(&pool)
+        .await
+        .expect("services")
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let mut rng: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let at = |t: i64| {
+        chrono::DateTime::from_timestamp(t, 0)
+            .expect("instant")
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    };
+    let start_of = 1_733_000_000_i64; // late 2024
+    let start = Instant::now();
+    let mut tx = pool.begin().await.expect("tx");
+    for n in 0..INCIDENTS {
+        let detected = start_of + (n * 6_300) + (next() % 3_600) as i64;
+        // Minutes to hours, a long tail: 2^(0..14) seconds times a factor.
+        let span =
+            |next: &mut dyn FnMut() -> u64| (1_i64 << (next() % 14)) * (1 + (next() % 9) as i64);
+        let started = (next() % 4 != 0).then(|| detected - span(&mut next));
+        let acked = detected + span(&mut next);
+        let mitigated = (next() % 10 != 0).then(|| acked + span(&mut next));
+        let resolved = mitigated
+            .filter(|_| next() % 20 != 0)
+            .map(|m| m + span(&mut next) * 4);
+        let severity = [1, 2, 2, 3, 3, 3, 4, 4, 4, 4][(next() % 10) as usize];
+        let id: i64 = sqlx::query_scalar(
+            "insert into incidents (title, severity, status, commander, started_at, detected_at, \
+             acknowledged_at, mitigated_at, resolved_at, declared_at, declared_by, updated_at) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $6, 'bench', $6) returning id",
+        )
+        .bind(format!("Incident {n}: elevated error rate"))
+        .bind(severity)
+        .bind(if resolved.is_some() {
+            "resolved"
+        } else {
+            "mitigated"
+        })
+        .bind(format!("person-{}", next() % PEOPLE as u64))
+        .bind(started.map(at))
+        .bind(at(detected))
+        .bind(at(acked))
+        .bind(mitigated.map(at))
+        .bind(resolved.map(at))
+        .fetch_one(&mut *tx)
+        .await
+        .expect("incident");
+        let count = 1 + next() % 3;
+        for p in 0..count {
+            // A quarter of incidents hit the first 50 services: real incidents cluster.
+            let i = if next() % 4 == 0 {
+                next() % 50
+            } else {
+                next() % ids.len() as u64
+            } as usize;
+            let _ = sqlx::query(
+                "insert into incident_services (incident_id, position, service_id, slug) \
+                 values ($1, $2, $3, $4)",
+            )
+            .bind(id)
+            .bind(p as i64)
+            .bind(ids[i].0)
+            .bind(&ids[i].1)
+            .execute(&mut *tx)
+            .await;
+        }
+    }
+    tx.commit().await.expect("commit");
+    println!(
+        "incidents: {INCIDENTS} written in {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
+    let time = |path: String| {
+        let client = client.clone();
+        async move {
+            let mut best = Duration::MAX;
+            for _ in 0..5 {
+                let start = Instant::now();
+                let r = client.get(&path).send().await.expect("metrics");
+                assert!(r.status().is_success(), "{path}: {}", r.status());
+                let _ = r.bytes().await;
+                best = best.min(start.elapsed());
+            }
+            best
+        }
+    };
+    for (name, path) in [
+        ("all 10,000", "/api/v1/incidents/metrics".to_string()),
+        (
+            "one team",
+            "/api/v1/incidents/metrics?team=team-3".to_string(),
+        ),
+        (
+            "one busy service",
+            "/api/v1/incidents/metrics?service=svc-7".to_string(),
+        ),
+        (
+            "a year, SEV1",
+            "/api/v1/incidents/metrics?severity=SEV1&from=2025-01-01&to=2026-01-01".to_string(),
+        ),
+    ] {
+        let t = time(format!("{base}{path}")).await;
+        println!(
+            "incident metrics, median and p90 ({name:<16}): {:>7.2} ms (best of 5)",
+            t.as_secs_f64() * 1e3
+        );
+    }
+    // A runbook as teams write them: sections, lists, code, a table, eight failure modes.
+    let mut body = String::from("# svc-7\n\n");
+    for section in 0..40 {
+        body.push_str(&format!(
+            "## Section {section}\n\nWhen **latency** rises above the SLO, check the \
+             [dashboard](https://grafana.example.com/d/svc-7) first.\n\n- drain the node\n- \
+             `kubectl rollout restart deploy/svc-7`\n- page the database on call\n\n```sh\n\
+             curl -s https://svc-7.internal/healthz | jq .\n```\n\n| step | owner |\n|---|---|\n\
+             | rollback | on call |\n\n"
+        ));
+    }
+    let modes: Vec<serde_json::Value> = (0..8)
+        .map(|i| {
+            serde_json::json!({"symptom": format!("Symptom {i}: 5xx above 2%"),
+                "confirm": "Grafana: error rate by route", "mitigation": "Roll back the last deploy",
+                "escalateTo": "team-7 on call"})
+        })
+        .collect();
+    let r = client
+        .put(format!("{base}/api/v1/services/svc-7/runbook"))
+        .json(&serde_json::json!({"body": body, "failureModes": modes}))
+        .send()
+        .await
+        .expect("runbook");
+    assert!(r.status().is_success(), "runbook save: {}", r.status());
+    report(
+        &format!("GET /services/svc-7/runbook ({} KB)", body.len() / 1024),
+        &load(client, vec![format!("{base}/services/svc-7/runbook")]).await,
+    );
+    report(
+        "GET /api/v1/services/svc-7/runbook",
+        &load(
+            client,
+            vec![format!("{base}/api/v1/services/svc-7/runbook")],
+        )
+        .await,
     );
 }

@@ -9,6 +9,7 @@ pub mod escalation_policy;
 pub mod escalation_policy_form;
 pub mod findings;
 pub mod home;
+pub mod incidents;
 pub mod jobs;
 pub mod not_found;
 pub mod people;

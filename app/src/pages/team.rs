@@ -144,6 +144,8 @@ fn TeamView(team: Team) -> impl IntoView {
             <a id="team-policies" href=format!("/escalation-policies?team={}", urlencoding::encode(&slug))>"Escalation policies"</a>
             " · "
             <a id="team-scorecard" href=format!("/teams/{}/scorecard", urlencoding::encode(&slug))>"Scorecard"</a>
+            " · "
+            <a id="team-fixes" href=format!("/teams/{}/fixes", urlencoding::encode(&slug))>"Fixes owed"</a>
         </p>
         <section id="members" aria-labelledby="members-title">
             <h2 id="members-title">"Members"</h2>

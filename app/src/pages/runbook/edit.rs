@@ -4,7 +4,7 @@
 
 use crate::api::runbooks::{self, FailureMode, Runbook, RunbookInput};
 use crate::api::{client, Link};
-use crate::components::form::{ErrorSummary, Field, FormErrors};
+use crate::components::form::{ErrorSummary, FormErrors, TextField};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -199,36 +199,4 @@ pub fn RunbookForm(
             </div>
         </form>
     }
-}
-
-/// A labelled text input (or textarea) bound to `value`, with its hint and API error.
-#[component]
-fn TextField(
-    errors: FormErrors,
-    id: String,
-    label: &'static str,
-    value: RwSignal<String>,
-    hint: &'static str,
-    #[prop(optional)] multiline: bool,
-    #[prop(default = 3)] rows: u32,
-    #[prop(optional)] required: bool,
-) -> impl IntoView {
-    let on_input = move |ev| value.set(event_target_value(&ev));
-    let initial = value.get_untracked();
-    let control = if multiline {
-        view! {
-            <textarea id=id.clone() name=id.clone() rows=rows on:input=on_input
-                aria-invalid=errors.invalid(&id) aria-describedby=errors.described_by(&id, true)>
-                {initial}
-            </textarea>
-        }
-        .into_any()
-    } else {
-        view! {
-            <input type="text" id=id.clone() name=id.clone() value=initial on:input=on_input required=required
-                aria-invalid=errors.invalid(&id) aria-describedby=errors.described_by(&id, true)/>
-        }
-        .into_any()
-    };
-    view! { <Field id label hint required errors>{control}</Field> }
 }
