@@ -75,6 +75,7 @@ fn ServiceView(service: Service) -> impl IntoView {
     let history_subject = service.slug.clone();
     let owner_slugs: Vec<String> = service.owners.iter().map(|o| o.slug.clone()).collect();
     let (scorecard_slug, scorecard_owners) = (service.slug.clone(), owner_slugs.clone());
+    let fixes_slug = service.slug.clone();
     let Service {
         slug,
         name,
@@ -192,6 +193,7 @@ fn ServiceView(service: Service) -> impl IntoView {
         </div>
         {links}
         <ServiceScorecardPanel slug=scorecard_slug owners=scorecard_owners/>
+        <OpenFixes slug=fixes_slug/>
         <div class="columns">
             <section id="depends-on" aria-labelledby="depends-on-title">
                 <h2 id="depends-on-title">"Depends on"</h2>
@@ -241,5 +243,35 @@ fn DeleteService(slug: String) -> impl IntoView {
             {move || if pending.get() { "Deleting…" } else { "Delete" }}
         </button>
         {move || error.get().map(|error| view! { <ApiErrorView error/> })}
+    }
+}
+
+/// The fixes the service still owes, from its incidents and reviews.
+#[component]
+fn OpenFixes(slug: String) -> impl IntoView {
+    let backlog = Resource::new(
+        move || slug.clone(),
+        |slug| {
+            crate::api::client::get::<crate::api::fixes::Backlog>(format!(
+                "/fixes?service={}",
+                urlencoding::encode(&slug)
+            ))
+        },
+    );
+    view! {
+        <section id="open-fixes" aria-labelledby="open-fixes-title">
+            <h2 id="open-fixes-title">"Open fixes"</h2>
+            <Suspense fallback=|| view! { <p class="muted">"Loading fixes…"</p> }>
+                {move || Suspend::new(async move {
+                    match backlog.await {
+                        Ok(b) => {
+                            let fixes = RwSignal::new(b.items);
+                            view! { <crate::pages::incidents::FixList fixes/> }.into_any()
+                        }
+                        Err(error) => view! { <ApiErrorView error/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
     }
 }
