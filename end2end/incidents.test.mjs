@@ -103,4 +103,18 @@ e2e('an incident is declared, commanded, timed, handed over and fixed in three t
   assert.match(await page.locator('#fix-counts').textContent(), /1 short-term \(1 expired\), 1 proper \(0 overdue\), 1 future/);
   assert.equal(await page.locator('#fixes-csv').getAttribute('href'), '/api/v1/fixes.csv?team=developer-experience');
   await assertAccessible(page, 'the team backlog');
+
+  // Response times of the service's incidents: median and p90, from the milestones above.
+  await openPage(server, page, '/incidents?service=steward');
+  const metrics = page.locator('#incident-metrics');
+  await metrics.waitFor();
+  assert.match(await metrics.locator('tr', { hasText: 'detect' }).textContent(), /10 min 00 s\s*10 min 00 s\s*1/);
+  assert.match(await metrics.locator('tr', { hasText: 'mitigate' }).textContent(), /30 min 00 s/);
+  assert.match(await metrics.locator('tr', { hasText: 'resolve' }).textContent(), /—\s*—\s*0/);
+  await assertAccessible(page, 'the incidents page with response times');
+
+  // The organisation's backlog holds the same three.
+  await page.locator('#all-fixes').click();
+  await page.waitForURL((url) => url.pathname === '/fixes');
+  await page.locator('#fix-counts', { hasText: '1 short-term (1 expired)' }).waitFor();
 });

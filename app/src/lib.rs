@@ -13,7 +13,7 @@ use leptos_router::{
     components::{Route, Router, Routes},
     path,
 };
-use pages::incidents::{IncidentPage, IncidentsPage, TeamFixesPage};
+use pages::incidents::{FixesPage, IncidentPage, IncidentsPage, TeamFixesPage};
 use pages::runbook::RunbookPage;
 use pages::{
     account::AccountPage, accounts::AccountsPage, audit::AuditPage, catalog::CatalogPage,
@@ -102,6 +102,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/jobs") view=JobsPage/>
                     <Route path=path!("/incidents") view=IncidentsPage/>
                     <Route path=path!("/incidents/:id") view=IncidentPage/>
+                    <Route path=path!("/fixes") view=FixesPage/>
                 </Routes>
             </main>
             <Footer/>

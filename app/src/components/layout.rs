@@ -50,7 +50,7 @@ pub fn Header() -> impl IntoView {
                         <li><NavLink href="/schedules" sections=&["/schedules"] label="On-call"/></li>
                         <li><NavLink href="/escalation-policies" sections=&["/escalation-policies"] label="Escalation"/></li>
                         <li><NavLink href="/scorecards" sections=&["/scorecards", "/findings", "/rules", "/jobs"] label="Scorecards"/></li>
-                        <li><NavLink href="/incidents" sections=&["/incidents"] label="Incidents"/></li>
+                        <li><NavLink href="/incidents" sections=&["/incidents", "/fixes"] label="Incidents"/></li>
                         <li><NavLink href="/audit" sections=&["/audit"] label="Audit log"/></li>
                     </ul>
                 </nav>

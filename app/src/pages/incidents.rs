@@ -5,7 +5,9 @@
 
 use crate::api::client;
 use crate::api::fixes::{Backlog, Fix, FixInput};
-use crate::api::incidents::{Incident, IncidentInput, IncidentSummary, NoteInput, TimelineEntry};
+use crate::api::incidents::{
+    Incident, IncidentInput, IncidentMetrics, IncidentSummary, NoteInput, Spread, TimelineEntry,
+};
 use crate::api::Page;
 use crate::components::clock::utc;
 use crate::components::form::{optional, split_list, ErrorSummary, FormErrors, TextField};
@@ -13,21 +15,95 @@ use crate::components::status::{ApiErrorView, Loading, NotFound};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::components::Form;
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
 const SEVERITIES: [&str; 4] = ["SEV1", "SEV2", "SEV3", "SEV4"];
 const STATUSES: [&str; 4] = ["investigating", "identified", "mitigated", "resolved"];
 
+/// The filters of the list and the metrics, passed on as they are.
+const FILTERS: [&str; 5] = ["service", "team", "severity", "from", "to"];
+
+/// Seconds as the largest two units: `1 h 05 min`, `4 min 10 s`, `2 d 3 h`.
+fn span(secs: f64) -> String {
+    let s = secs.round() as i64;
+    match s {
+        s if s < 60 => format!("{s} s"),
+        s if s < 3600 => format!("{} min {:02} s", s / 60, s % 60),
+        s if s < 86_400 => format!("{} h {:02} min", s / 3600, s % 3600 / 60),
+        s => format!("{} d {} h", s / 86_400, s % 86_400 / 3600),
+    }
+}
+
 #[component]
 pub fn IncidentsPage() -> impl IntoView {
-    let list = Resource::new(
-        || (),
-        |_| client::get::<Page<IncidentSummary>>("/incidents?limit=100".into()),
-    );
+    let query = use_query_map();
+    let filters = move || {
+        query.with(|q| {
+            FILTERS
+                .iter()
+                .map(|f| (*f, q.get(f).filter(|v| !v.is_empty())))
+                .collect::<Vec<_>>()
+        })
+    };
+    let list = Resource::new(filters, |pairs| {
+        let mut pairs = pairs;
+        pairs.push(("limit", Some("100".into())));
+        client::get::<Page<IncidentSummary>>(format!("/incidents{}", client::query_string(&pairs)))
+    });
+    let metrics = Resource::new(filters, |pairs| {
+        client::get::<IncidentMetrics>(format!(
+            "/incidents/metrics{}",
+            client::query_string(&pairs)
+        ))
+    });
+    let value = move |name: &'static str| move || query.with(|q| q.get(name).unwrap_or_default());
     view! {
         <Title text="Incidents"/>
-        <div class="page-header"><h1>"Incidents"</h1></div>
+        <div class="page-header">
+            <h1>"Incidents"</h1>
+            <a class="button" id="all-fixes" href="/fixes">"Fixes owed"</a>
+        </div>
         <DeclareForm/>
+        <h2>"Response times"</h2>
+        <Form method="GET" action="/incidents">
+            <div class="filters" role="search" aria-label="Filter the incidents" id="incident-filters">
+                <div class="field"><label for="filter-service">"Service"</label>
+                    <input type="text" id="filter-service" name="service" placeholder="service slug" value=value("service")/></div>
+                <div class="field"><label for="filter-team">"Team"</label>
+                    <input type="text" id="filter-team" name="team" placeholder="team slug" value=value("team")/></div>
+                <div class="field"><label for="filter-from">"Detected from"</label>
+                    <input type="text" id="filter-from" name="from" placeholder="2026-11-01" value=value("from")/></div>
+                <div class="field"><label for="filter-to">"until"</label>
+                    <input type="text" id="filter-to" name="to" placeholder="2026-12-01" value=value("to")/></div>
+                <div class="field"><button type="submit" class="button" id="filter-incidents">"Show"</button></div>
+            </div>
+        </Form>
+        <Suspense fallback=|| view! { <Loading label="Computing response times…"/> }>
+            {move || Suspend::new(async move {
+                match metrics.await {
+                    Ok(m) => {
+                        let row = |name: &'static str, s: Spread| {
+                            let cell = |v: Option<f64>| v.map(span).unwrap_or_else(|| "—".into());
+                            view! { <tr><th scope="row">{name}</th><td>{cell(s.median_secs)}</td><td>{cell(s.p90_secs)}</td><td>{s.count}</td></tr> }
+                        };
+                        view! {
+                            <p class="hint">{format!("Over {} incidents. Medians and 90th percentiles, never means: one long incident would hide how the usual one goes.", m.incidents)}</p>
+                            <div class="table-scroll"><table class="table" id="incident-metrics">
+                                <thead><tr><th scope="col">"Time to"</th><th scope="col">"Median"</th><th scope="col">"p90"</th><th scope="col">"Incidents with it"</th></tr></thead>
+                                <tbody>
+                                    {row("detect", m.detect)}
+                                    {row("acknowledge", m.acknowledge)}
+                                    {row("mitigate", m.mitigate)}
+                                    {row("resolve", m.resolve)}
+                                </tbody>
+                            </table></div>
+                        }.into_any()
+                    }
+                    Err(error) => view! { <ApiErrorView error/> }.into_any(),
+                }
+            })}
+        </Suspense>
         <h2>"Recent incidents"</h2>
         <Suspense fallback=|| view! { <Loading label="Loading incidents…"/> }>
             {move || Suspend::new(async move {
@@ -552,6 +628,36 @@ pub fn TeamFixesPage() -> impl IntoView {
             <h1>"Fixes owed by " {slug}</h1>
             <a class="button" id="fixes-csv" href=move || format!("/api/v1/fixes.csv?team={}", urlencoding::encode(&slug())) download="fixes.csv">"Export CSV"</a>
         </div>
+        <Suspense fallback=|| view! { <Loading label="Loading the backlog…"/> }>
+            {move || Suspend::new(async move {
+                match backlog.await {
+                    Ok(b) => {
+                        let c = b.counts.clone();
+                        let fixes = RwSignal::new(b.items);
+                        view! {
+                            <p id="fix-counts">{format!("{} short-term ({} expired), {} proper ({} overdue), {} future",
+                                c.short_term, c.expired, c.proper, c.overdue, c.future)}</p>
+                            <FixList fixes/>
+                        }.into_any()
+                    }
+                    Err(error) => view! { <ApiErrorView error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// `/fixes`: what the whole organisation owes, expired dirty fixes first.
+#[component]
+pub fn FixesPage() -> impl IntoView {
+    let backlog = Resource::new(|| (), |_| client::get::<Backlog>("/fixes".into()));
+    view! {
+        <Title text="Fixes owed"/>
+        <div class="page-header">
+            <h1>"Fixes owed"</h1>
+            <a class="button" id="fixes-csv" href="/api/v1/fixes.csv" download="fixes.csv">"Export CSV"</a>
+        </div>
+        <p class="hint">"Every open fix across the organisation. A team's own list is on its page (Fixes owed)."</p>
         <Suspense fallback=|| view! { <Loading label="Loading the backlog…"/> }>
             {move || Suspend::new(async move {
                 match backlog.await {
