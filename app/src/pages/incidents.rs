@@ -611,23 +611,10 @@ fn FixForm(incident: RwSignal<Incident>, fixes: RwSignal<Vec<Fix>>) -> impl Into
     }
 }
 
-/// `/teams/:slug/fixes`: what a team owes, expired dirty fixes first, with a CSV export.
+/// A backlog's counts by tier and its fixes, once loaded.
 #[component]
-pub fn TeamFixesPage() -> impl IntoView {
-    let params = use_params_map();
-    let slug = move || params.with(|p| p.get("slug").unwrap_or_default());
-    let backlog = Resource::new(slug, |slug| {
-        client::get::<Backlog>(format!("/fixes?team={}", urlencoding::encode(&slug)))
-    });
+fn BacklogView(backlog: Resource<Result<Backlog, client::ApiError>>) -> impl IntoView {
     view! {
-        <Title text=move || format!("Fixes owed · {}", slug())/>
-        <nav class="breadcrumbs" aria-label="Breadcrumb">
-            <a href="/teams">"Teams"</a> " / " <a href=move || format!("/teams/{}", slug())>{slug}</a> " / " <span aria-current="page">"Fixes owed"</span>
-        </nav>
-        <div class="page-header">
-            <h1>"Fixes owed by " {slug}</h1>
-            <a class="button" id="fixes-csv" href=move || format!("/api/v1/fixes.csv?team={}", urlencoding::encode(&slug())) download="fixes.csv">"Export CSV"</a>
-        </div>
         <Suspense fallback=|| view! { <Loading label="Loading the backlog…"/> }>
             {move || Suspend::new(async move {
                 match backlog.await {
@@ -647,6 +634,27 @@ pub fn TeamFixesPage() -> impl IntoView {
     }
 }
 
+/// `/teams/:slug/fixes`: what a team owes, expired dirty fixes first, with a CSV export.
+#[component]
+pub fn TeamFixesPage() -> impl IntoView {
+    let params = use_params_map();
+    let slug = move || params.with(|p| p.get("slug").unwrap_or_default());
+    let backlog = Resource::new(slug, |slug| {
+        client::get::<Backlog>(format!("/fixes?team={}", urlencoding::encode(&slug)))
+    });
+    view! {
+        <Title text=move || format!("Fixes owed · {}", slug())/>
+        <nav class="breadcrumbs" aria-label="Breadcrumb">
+            <a href="/teams">"Teams"</a> " / " <a href=move || format!("/teams/{}", slug())>{slug}</a> " / " <span aria-current="page">"Fixes owed"</span>
+        </nav>
+        <div class="page-header">
+            <h1>"Fixes owed by " {slug}</h1>
+            <a class="button" id="fixes-csv" href=move || format!("/api/v1/fixes.csv?team={}", urlencoding::encode(&slug())) download="fixes.csv">"Export CSV"</a>
+        </div>
+        <BacklogView backlog/>
+    }
+}
+
 /// `/fixes`: what the whole organisation owes, expired dirty fixes first.
 #[component]
 pub fn FixesPage() -> impl IntoView {
@@ -658,21 +666,6 @@ pub fn FixesPage() -> impl IntoView {
             <a class="button" id="fixes-csv" href="/api/v1/fixes.csv" download="fixes.csv">"Export CSV"</a>
         </div>
         <p class="hint">"Every open fix across the organisation. A team's own list is on its page (Fixes owed)."</p>
-        <Suspense fallback=|| view! { <Loading label="Loading the backlog…"/> }>
-            {move || Suspend::new(async move {
-                match backlog.await {
-                    Ok(b) => {
-                        let c = b.counts.clone();
-                        let fixes = RwSignal::new(b.items);
-                        view! {
-                            <p id="fix-counts">{format!("{} short-term ({} expired), {} proper ({} overdue), {} future",
-                                c.short_term, c.expired, c.proper, c.overdue, c.future)}</p>
-                            <FixList fixes/>
-                        }.into_any()
-                    }
-                    Err(error) => view! { <ApiErrorView error/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <BacklogView backlog/>
     }
 }

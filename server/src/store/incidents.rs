@@ -159,19 +159,7 @@ pub async fn declare(store: &Store, actor: &Actor, mut input: IncidentInput) -> 
     .bind(&author)
     .fetch_one(&mut *tx)
     .await?;
-    for (i, (n, walk)) in named.iter().zip(&on_call).enumerate() {
-        sqlx::query(
-            "insert into incident_services (incident_id, position, service_id, slug, on_call) \
-             values ($1, $2, $3, $4, $5)",
-        )
-        .bind(id)
-        .bind(i as i64)
-        .bind(n.id)
-        .bind(&n.slug)
-        .bind(walk)
-        .execute(&mut *tx)
-        .await?;
-    }
+    link_services(&mut tx, id, named.iter().zip(on_call)).await?;
     set_investigators(&mut tx, id, &input.investigators).await?;
     event(
         &mut tx,
@@ -199,6 +187,28 @@ pub async fn declare(store: &Store, actor: &Actor, mut input: IncidentInput) -> 
     .await?;
     tx.commit().await?;
     Ok(after)
+}
+
+/// Names the services of incident `id`, in order, each with its escalation walk (JSON).
+async fn link_services<'a>(
+    conn: &mut AnyConnection,
+    id: i64,
+    services: impl Iterator<Item = (&'a Named, Option<String>)>,
+) -> Result<()> {
+    for (i, (n, walk)) in services.enumerate() {
+        sqlx::query(
+            "insert into incident_services (incident_id, position, service_id, slug, on_call) \
+             values ($1, $2, $3, $4, $5)",
+        )
+        .bind(id)
+        .bind(i as i64)
+        .bind(n.id)
+        .bind(&n.slug)
+        .bind(walk)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }
 
 async fn set_investigators(conn: &mut AnyConnection, id: i64, handles: &[String]) -> Result<()> {
@@ -365,19 +375,11 @@ pub async fn update(
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    for (i, n) in named.iter().enumerate() {
-        sqlx::query(
-            "insert into incident_services (incident_id, position, service_id, slug, on_call) \
-             values ($1, $2, $3, $4, $5)",
-        )
-        .bind(id)
-        .bind(i as i64)
-        .bind(n.id)
-        .bind(&n.slug)
-        .bind(kept.get(n.slug.as_str()).cloned().flatten())
-        .execute(&mut *tx)
-        .await?;
-    }
+    let walks: Vec<Option<String>> = named
+        .iter()
+        .map(|n| kept.get(n.slug.as_str()).cloned().flatten())
+        .collect();
+    link_services(&mut tx, id, named.iter().zip(walks)).await?;
     set_investigators(&mut tx, id, &input.investigators).await?;
     if before.commander != input.commander {
         event(
