@@ -310,6 +310,8 @@ e2e('an admin dry-runs a rule’s new settings, sees the API’s field error, an
   assert.ok(before.jobs.some((j) => j.name === 'checks'), 'a checks job');
   await open(page, '/jobs');
   assert.equal(await page.locator('#jobs article[data-job]').count(), before.jobs.length);
+  // Admins see how issue filing on GitHub stands (a fake GitHub in these tests).
+  await page.locator('#github-status', { hasText: 'Labels: steward, future-fix' }).waitFor();
   await assertAccessible(page, 'the jobs');
   await page.locator('#run-checks').click();
   const run = await until('a manual checks run that finished', async () => {

@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import axe from 'axe-core';
 import { chromium } from 'playwright-core';
+import { FAKE_GITHUB_TOKEN, startFakeGithub } from './fake_github.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, '..');
@@ -84,6 +85,8 @@ export async function startServer({ parent = os.tmpdir() } = {}) {
     );
   }
   const tmp = mkdtempSync(path.join(parent, 'steward-e2e-server-'));
+  // Future fixes are filed on a fake GitHub of this process.
+  const github = await startFakeGithub();
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const logFile = path.join(tmp, 'server.log');
@@ -100,6 +103,8 @@ export async function startServer({ parent = os.tmpdir() } = {}) {
         ...process.env,
         STEWARD_SITE_ROOT: site,
         STEWARD_DEMO_PASSWORD: password,
+        STEWARD_GITHUB_API_URL: github.url,
+        STEWARD_GITHUB_TOKEN: FAKE_GITHUB_TOKEN,
         RUST_LOG: process.env.RUST_LOG ?? 'info',
         NO_COLOR: '1',
       },
@@ -135,6 +140,7 @@ export async function startServer({ parent = os.tmpdir() } = {}) {
       await exitedPromise;
       clearTimeout(timer);
     }
+    await github.close();
     rmSync(tmp, { recursive: true, force: true });
   };
 

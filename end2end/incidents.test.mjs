@@ -1,7 +1,7 @@
 // Browser test of an incident from declaration to its fixes: a member declares one on a
 // service, names the commander, records the milestones (one out of order first), hands
-// command over, adds a note and the three fixes, and finds the expired dirty fix at the top
-// of the owning team's backlog.
+// command over, adds a note and the three fixes, sees the future fix's GitHub issue (filed on
+// a fake GitHub), and finds the expired dirty fix at the top of the owning team's backlog.
 
 import assert from 'node:assert/strict';
 import { after, before } from 'node:test';
@@ -91,6 +91,19 @@ e2e('an incident is declared, commanded, timed, handed over and fixed in three t
   await page.locator('#fixes tbody tr', { hasText: 'One connection budget per database' }).waitFor();
   assert.equal(await page.locator('#fixes tbody tr').count(), 3);
   await assertAccessible(page, 'the incident page');
+
+  // The future fix is filed as an issue in steward's repository (a fake GitHub here); its
+  // link shows once GitHub has answered.
+  const incidentPath = new URL(page.url()).pathname;
+  const issue = page.locator('#fixes tbody tr', { hasText: 'One connection budget per database' }).locator('a.github-issue');
+  await until('the future fix to be filed on GitHub', async () => {
+    await openPage(server, page, incidentPath);
+    await page.locator('#fixes').waitFor();
+    return (await issue.count()) === 1;
+  }, { timeout: 20_000, interval: 500 });
+  assert.match(await issue.textContent(), /^northwind\/steward#\d+$/);
+  assert.match(await issue.getAttribute('href'), /^https:\/\/github\.com\/northwind\/steward\/issues\/\d+$/);
+  await assertAccessible(page, 'the incident page with the GitHub link');
 
   // The team's backlog: the expired dirty fix first.
   await openPage(server, page, '/teams/developer-experience/fixes');

@@ -39,6 +39,8 @@ pub struct Settings {
     pub demo_password: Option<String>,
     /// Sign-in with GitHub, when a client id and secret are set.
     pub github: Option<GithubSettings>,
+    /// Future fixes filed as GitHub issues, when a token is set.
+    pub github_issues: Option<GithubIssueSettings>,
     /// The scheduler and its jobs.
     pub jobs: JobSettings,
     /// Where e-mail notifications are sent from: `smtp://host:25`, `smtp://…?tls=required`
@@ -62,6 +64,8 @@ pub struct JobSettings {
     pub deliveries: String,
     /// Each team's weekly digest.
     pub digest: String,
+    /// Files future fixes as GitHub issues and reads their state back.
+    pub github_sync: String,
     /// Days of scorecard history, finding events and job runs kept.
     pub history_retention_days: i64,
 }
@@ -75,6 +79,7 @@ impl Default for JobSettings {
             history_retention: "0 30 3 * * *".into(),
             deliveries: "*/30 * * * * *".into(),
             digest: "0 0 8 * * Mon".into(),
+            github_sync: "0 */2 * * * *".into(),
             history_retention_days: 400,
         }
     }
@@ -90,6 +95,7 @@ struct FileJobs {
     history_retention: Option<String>,
     deliveries: Option<String>,
     digest: Option<String>,
+    github_sync: Option<String>,
     history_retention_days: Option<i64>,
 }
 
@@ -102,6 +108,7 @@ impl JobSettings {
             (&mut self.history_retention, f.history_retention),
             (&mut self.deliveries, f.deliveries),
             (&mut self.digest, f.digest),
+            (&mut self.github_sync, f.github_sync),
         ] {
             if let Some(v) = v {
                 *slot = v;
@@ -123,6 +130,7 @@ impl JobSettings {
                 "STEWARD_JOBS_HISTORY_RETENTION",
                 &mut self.history_retention,
             ),
+            ("STEWARD_JOBS_GITHUB_SYNC", &mut self.github_sync),
         ] {
             if let Some(v) = var(name).filter(|v| !v.is_empty()) {
                 *slot = v;
@@ -151,13 +159,14 @@ impl JobSettings {
     }
 
     /// `(settings key, cron expression)` of each job.
-    pub fn schedules(&self) -> [(&'static str, &str); 5] {
+    pub fn schedules(&self) -> [(&'static str, &str); 6] {
         [
             ("checks", self.checks.as_str()),
             ("session_cleanup", self.session_cleanup.as_str()),
             ("history_retention", self.history_retention.as_str()),
             ("deliveries", self.deliveries.as_str()),
             ("digest", self.digest.as_str()),
+            ("github_sync", self.github_sync.as_str()),
         ]
     }
 }
@@ -187,6 +196,42 @@ impl std::fmt::Debug for GithubSettings {
     }
 }
 
+/// Filing future fixes as issues in their services' repositories, and reading their state
+/// back (by a scheduled poll and, when a secret is set, by webhook).
+#[derive(Clone)]
+pub struct GithubIssueSettings {
+    /// The REST API (`https://api.github.com`, or GitHub Enterprise's `/api/v3`).
+    pub api_url: url::Url,
+    /// A token that may create issues in the services' repositories.
+    pub token: String,
+    /// Labels put on every issue filed.
+    pub labels: Vec<String>,
+    /// The secret of the repository or organization webhook (`X-Hub-Signature-256`).
+    pub webhook_secret: Option<String>,
+    /// How long one call to GitHub may take.
+    pub timeout: std::time::Duration,
+    /// The pause between two issues created, which keeps under GitHub's secondary limits
+    /// on content creation (GitHub asks for at least a second).
+    pub create_gap: std::time::Duration,
+    /// Start a sync as soon as a future fix is recorded, rather than at the next tick.
+    pub file_at_once: bool,
+}
+
+impl std::fmt::Debug for GithubIssueSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GithubIssueSettings")
+            .field("api_url", &self.api_url.as_str())
+            .field("token", &"***")
+            .field("labels", &self.labels)
+            .field(
+                "webhook_secret",
+                &self.webhook_secret.as_ref().map(|_| "***"),
+            )
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
 impl std::fmt::Debug for Settings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Settings")
@@ -201,6 +246,7 @@ impl std::fmt::Debug for Settings {
             .field("session_max", &self.session_max)
             .field("client_ip_header", &self.client_ip_header)
             .field("github", &self.github)
+            .field("github_issues", &self.github_issues)
             .field("jobs", &self.jobs)
             .field("smtp_url", &self.smtp_url.as_deref().map(redact))
             .field("smtp_from", &self.smtp_from)
@@ -234,6 +280,7 @@ impl Default for Settings {
             client_ip_header: None,
             demo_password: None,
             github: None,
+            github_issues: None,
             jobs: JobSettings::default(),
             smtp_url: None,
             smtp_from: None,
@@ -260,6 +307,9 @@ struct FileSettings {
     github_org: Option<String>,
     github_web_url: Option<String>,
     github_api_url: Option<String>,
+    github_token: Option<String>,
+    github_issue_labels: Option<Vec<String>>,
+    github_webhook_secret: Option<String>,
     jobs: Option<FileJobs>,
     smtp_url: Option<String>,
     smtp_from: Option<String>,
@@ -303,10 +353,14 @@ impl Settings {
                 org: file.github_org,
                 web_url: file.github_web_url,
                 api_url: file.github_api_url,
+                token: file.github_token,
+                labels: file.github_issue_labels,
+                webhook_secret: file.github_webhook_secret,
             };
         }
         s.apply_env(|k| std::env::var(k).ok())?;
         github.apply_env(|k| std::env::var(k).ok());
+        s.github_issues = github.issues()?;
         s.github = github.build()?;
         s.jobs.validate()?;
         if let Some(url) = &s.smtp_url {
@@ -390,6 +444,9 @@ struct GithubParts {
     org: Option<String>,
     web_url: Option<String>,
     api_url: Option<String>,
+    token: Option<String>,
+    labels: Option<Vec<String>>,
+    webhook_secret: Option<String>,
 }
 
 impl GithubParts {
@@ -400,11 +457,51 @@ impl GithubParts {
             ("STEWARD_GITHUB_ORG", &mut self.org),
             ("STEWARD_GITHUB_WEB_URL", &mut self.web_url),
             ("STEWARD_GITHUB_API_URL", &mut self.api_url),
+            ("STEWARD_GITHUB_TOKEN", &mut self.token),
+            ("STEWARD_GITHUB_WEBHOOK_SECRET", &mut self.webhook_secret),
         ] {
             if let Some(v) = var(name).filter(|v| !v.is_empty()) {
                 *slot = Some(v);
             }
         }
+        if let Some(v) = var("STEWARD_GITHUB_ISSUE_LABELS") {
+            self.labels = Some(v.split(',').map(String::from).collect());
+        }
+    }
+
+    /// Issue filing, when a token is set; the labels must be ones GitHub accepts.
+    fn issues(&self) -> anyhow::Result<Option<GithubIssueSettings>> {
+        let Some(token) = self.token.clone() else {
+            if self.webhook_secret.is_some() {
+                anyhow::bail!("the GitHub webhook secret needs a GitHub token (github_token)");
+            }
+            return Ok(None);
+        };
+        let text = self
+            .api_url
+            .clone()
+            .unwrap_or_else(|| "https://api.github.com".to_string());
+        let api_url = parse_public_url(&text).context("GitHub API URL")?;
+        let labels: Vec<String> = match &self.labels {
+            Some(l) => l
+                .iter()
+                .map(|l| l.trim().to_string())
+                .filter(|l| !l.is_empty())
+                .collect(),
+            None => vec!["steward".into(), "future-fix".into()],
+        };
+        if let Some(bad) = labels.iter().find(|l| l.chars().count() > 50) {
+            anyhow::bail!("GitHub label '{bad}' is longer than GitHub's 50 characters");
+        }
+        Ok(Some(GithubIssueSettings {
+            api_url,
+            token,
+            labels,
+            webhook_secret: self.webhook_secret.clone(),
+            timeout: std::time::Duration::from_secs(10),
+            create_gap: std::time::Duration::from_secs(1),
+            file_at_once: true,
+        }))
     }
 
     fn build(self) -> anyhow::Result<Option<GithubSettings>> {
@@ -499,6 +596,41 @@ mod tests {
         assert_eq!(github.api_url.as_str(), "http://127.0.0.1:9/");
         assert!(!format!("{github:?}").contains("hush"));
         assert!(GithubParts::default().build().expect("valid").is_none());
+    }
+
+    #[test]
+    fn issue_filing_needs_a_token_and_hides_it() {
+        assert!(GithubParts::default().issues().expect("valid").is_none());
+        let mut parts = GithubParts::default();
+        parts.apply_env(|k| (k == "STEWARD_GITHUB_WEBHOOK_SECRET").then(|| "whsec".into()));
+        assert!(
+            parts.issues().is_err(),
+            "a webhook secret alone files nothing"
+        );
+        let mut parts = GithubParts::default();
+        parts.apply_env(|k| match k {
+            "STEWARD_GITHUB_TOKEN" => Some("ghp_secret".into()),
+            "STEWARD_GITHUB_WEBHOOK_SECRET" => Some("whsec".into()),
+            "STEWARD_GITHUB_ISSUE_LABELS" => Some(" decay ,, follow-up".into()),
+            _ => None,
+        });
+        let issues = parts.issues().expect("valid").expect("configured");
+        assert_eq!(issues.api_url.as_str(), "https://api.github.com/");
+        assert_eq!(issues.labels, ["decay", "follow-up"]);
+        let shown = format!("{issues:?}");
+        assert!(
+            !shown.contains("ghp_secret") && !shown.contains("whsec"),
+            "{shown}"
+        );
+        let mut parts = GithubParts::default();
+        parts.apply_env(|k| (k == "STEWARD_GITHUB_TOKEN").then(|| "t".into()));
+        let issues = parts.issues().expect("valid").expect("configured");
+        assert_eq!(issues.labels, ["steward", "future-fix"]);
+        parts.labels = Some(vec!["x".repeat(51)]);
+        assert!(
+            parts.issues().is_err(),
+            "GitHub refuses labels over 50 characters"
+        );
     }
 
     #[test]

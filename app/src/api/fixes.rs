@@ -93,6 +93,28 @@ pub struct Fix {
     pub created_by: String,
     pub updated_at: String,
     pub version: i64,
+    /// Its GitHub issue: a future fix of a service with a repository is filed by the
+    /// `github-sync` job; until GitHub confirms, `sync` is `pending` with the last error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github: Option<GithubIssue>,
+}
+
+/// A future fix's issue on GitHub, as Steward last knew it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct GithubIssue {
+    /// `pending` (not confirmed by GitHub yet; retried) or `filed`.
+    pub sync: String,
+    /// `owner/name`.
+    pub repository: String,
+    pub number: Option<i64>,
+    pub url: Option<String>,
+    /// `open` or `closed`, as GitHub last said.
+    pub state: Option<String>,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub next_attempt_at: Option<String>,
 }
 
 /// Query of `GET /fixes` (and `/fixes.csv`): a team's, a service's, an incident's; of a tier;

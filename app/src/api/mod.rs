@@ -6,6 +6,7 @@ pub mod checks;
 pub mod client;
 pub mod feeds;
 pub mod fixes;
+pub mod github;
 pub mod incidents;
 pub mod notify;
 pub mod oncall;

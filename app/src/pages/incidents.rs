@@ -459,6 +459,27 @@ fn fix_state(f: &Fix) -> String {
     parts.join(" · ")
 }
 
+/// A future fix's issue: a link once GitHub made it, else why it is still waiting.
+fn github_cell(f: &Fix) -> AnyView {
+    match &f.github {
+        Some(g) => match (&g.url, g.number) {
+            (Some(url), Some(n)) => {
+                let closed = g.state.as_deref() == Some("closed");
+                view! {
+                    <a class="github-issue" href=url.clone() rel="noopener">{format!("{}#{n}", g.repository)}</a>
+                    {closed.then_some(" (closed)")}
+                }
+                .into_any()
+            }
+            _ => {
+                let why = g.last_error.clone().unwrap_or_else(|| "being filed".into());
+                view! { <span class="github-pending">{format!("Pending: {why}")}</span> }.into_any()
+            }
+        },
+        None => ().into_any(),
+    }
+}
+
 #[component]
 pub fn FixList(fixes: RwSignal<Vec<Fix>>) -> impl IntoView {
     move || {
@@ -469,7 +490,7 @@ pub fn FixList(fixes: RwSignal<Vec<Fix>>) -> impl IntoView {
         view! {
             <div class="table-scroll"><table class="table fixes" id="fixes">
                 <thead><tr><th scope="col">"#"</th><th scope="col">"Tier"</th><th scope="col">"Fix"</th><th scope="col">"Service"</th>
-                    <th scope="col">"Owner"</th><th scope="col">"State"</th></tr></thead>
+                    <th scope="col">"Owner"</th><th scope="col">"State"</th><th scope="col">"GitHub issue"</th></tr></thead>
                 <tbody>
                     {list.into_iter().map(|f| {
                         let state = fix_state(&f);
@@ -478,6 +499,7 @@ pub fn FixList(fixes: RwSignal<Vec<Fix>>) -> impl IntoView {
                                 <td>{f.id}</td><td>{f.tier.clone()}</td><td>{f.title.clone()}</td>
                                 <td><a href=format!("/services/{}", f.service)>{f.service.clone()}</a></td>
                                 <td>{f.owner.clone()}</td><td>{state}</td>
+                                <td>{github_cell(&f)}</td>
                             </tr>
                         }
                     }).collect_view()}

@@ -4,6 +4,7 @@
 //! while it runs), and the recent runs of every job.
 
 use crate::api::checks::{Job, JobList, JobRun};
+use crate::api::github::GithubStatus;
 use crate::api::{client, Me};
 use crate::components::score::maybe_utc;
 use crate::components::status::{ApiErrorView, Loading};
@@ -107,7 +108,10 @@ pub fn JobsPage() -> impl IntoView {
                     <AdminOnly what="Jobs run on their schedule; an admin can start one now."/>
                 });
                 match jobs.await {
-                    Ok(list) => view! { {notice} <JobsView list admin refresh/> }.into_any(),
+                    Ok(list) => view! {
+                        {notice} <JobsView list admin refresh/>
+                        {admin.then(|| view! { <GithubPanel/> })}
+                    }.into_any(),
                     Err(error) => view! { {notice} <ApiErrorView error/> }.into_any(),
                 }
             })}
@@ -286,6 +290,116 @@ fn RunTable(runs: Vec<JobRun>) -> impl IntoView {
                         </tr>
                     }).collect_view()}
         </DataTable>
+    }
+    .into_any()
+}
+
+/// Issue filing, for admins: GitHub's budget, any wait it asked for, what is not filed yet
+/// and why, and each repository's last poll.
+#[component]
+fn GithubPanel() -> impl IntoView {
+    let status = Resource::new(
+        || (),
+        |_| client::get::<GithubStatus>("/integrations/github".into()),
+    );
+    view! {
+        <section id="github-status" aria-labelledby="github-heading">
+            <h2 id="github-heading">"GitHub issues"</h2>
+            <Suspense fallback=|| view! { <Loading label="Loading GitHub's budget…"/> }>
+                {move || Suspend::new(async move {
+                    match status.await {
+                        Ok(s) => github_view(s),
+                        Err(error) => view! { <ApiErrorView error/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+fn github_view(s: GithubStatus) -> AnyView {
+    if !s.configured {
+        return view! {
+            <p class="muted" id="github-off">"Future fixes are not filed on GitHub: set STEWARD_GITHUB_TOKEN \
+                (and STEWARD_GITHUB_WEBHOOK_SECRET for GitHub's webhook)."</p>
+        }
+        .into_any();
+    }
+    let labels = if s.labels.is_empty() {
+        "none".to_string()
+    } else {
+        s.labels.join(", ")
+    };
+    let webhook = if s.webhook {
+        "on"
+    } else {
+        "off: state comes back by the poll only"
+    };
+    let pending = s.pending.len();
+    view! {
+        <p>{format!("Labels: {labels}. Webhook: {webhook}.")}</p>
+        {s.blocked_until.map(|u| view! {
+            <div class="alert alert-warning" id="github-blocked" role="alert">
+                {format!("GitHub asked Steward to wait: no call before {}.", maybe_utc(Some(&u)))}
+            </div>
+        })}
+        <div class="table-scroll"><table class="table" id="github-budget">
+            <caption>"Rate-limit budget, as GitHub's last answer said"</caption>
+            <thead><tr><th scope="col">"Resource"</th><th scope="col">"Remaining"</th>
+                <th scope="col">"Resets"</th><th scope="col">"Seen"</th></tr></thead>
+            <tbody>
+                {s.budget.into_iter().map(|b| view! {
+                    <tr>
+                        <td>{b.resource.clone()}</td>
+                        <td>{match (b.remaining, b.limit) {
+                            (Some(r), Some(l)) => format!("{r} of {l}"),
+                            (Some(r), None) => r.to_string(),
+                            _ => "—".into(),
+                        }}</td>
+                        <td>{maybe_utc(b.resets_at.as_deref())}</td>
+                        <td>{maybe_utc(Some(&b.observed_at))}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table></div>
+        <h3>{format!("Waiting to be filed ({pending})")}</h3>
+        {(pending > 0).then(|| view! {
+            <div class="table-scroll"><table class="table" id="github-pending">
+                <thead><tr><th scope="col">"Fix"</th><th scope="col">"Repository"</th><th scope="col">"Attempts"</th>
+                    <th scope="col">"Last error"</th><th scope="col">"Next attempt"</th></tr></thead>
+                <tbody>
+                    {s.pending.into_iter().map(|p| view! {
+                        <tr>
+                            <td>{format!("#{} {}", p.fix, p.title)}</td>
+                            <td>{p.repository.clone()}</td>
+                            <td>{p.attempts}</td>
+                            <td class="small">{p.last_error.clone().unwrap_or_default()}</td>
+                            <td>{maybe_utc(p.next_attempt_at.as_deref())}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table></div>
+        })}
+        <h3>"Repositories polled"</h3>
+        <div class="table-scroll"><table class="table" id="github-repositories">
+            <thead><tr><th scope="col">"Repository"</th><th scope="col">"Issues"</th>
+                <th scope="col">"Last poll"</th><th scope="col">"GitHub said"</th></tr></thead>
+            <tbody>
+                {s.repositories.into_iter().map(|r| view! {
+                    <tr>
+                        <td>{r.repository.clone()}</td>
+                        <td>{r.issues}</td>
+                        <td>{maybe_utc(r.polled_at.as_deref())}</td>
+                        <td>{match r.last_status {
+                            Some(304) => "304 nothing changed".to_string(),
+                            Some(0) => "no answer".to_string(),
+                            Some(code) => code.to_string(),
+                            None => "—".to_string(),
+                        }}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table></div>
     }
     .into_any()
 }

@@ -205,9 +205,12 @@ pub fn check(input: &IncidentInput, now: DateTime<Utc>) -> Result<Checked, Error
 
 /// The response times of one incident, from its milestones.
 pub fn response_times(t: &Times) -> ResponseTimes {
-    let secs = |a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>| {
-        a.zip(b).map(|(a, b)| (b - a).num_seconds())
-    };
+    response_secs(t.map(|m| m.map(|m| m.timestamp())))
+}
+
+/// The same from the milestones as seconds since 1970 (what the metrics read in bulk).
+pub fn response_secs(t: [Option<i64>; 5]) -> ResponseTimes {
+    let secs = |a: Option<i64>, b: Option<i64>| a.zip(b).map(|(a, b)| b - a);
     let impact = t[0].or(t[1]);
     ResponseTimes {
         detect_secs: secs(t[0], t[1]),

@@ -87,6 +87,8 @@ fn public_api(method: &Method, path: &str) -> bool {
     (path == "/api/v1/session" && method == Method::POST)
         || path == "/api/v1/openapi.json"
         || path.starts_with("/api/v1/auth/")
+        // GitHub's deliveries prove themselves by their signature.
+        || (path == "/api/v1/webhooks/github" && method == Method::POST)
 }
 
 /// Page routes (server-rendered) as opposed to API, assets and operations endpoints.

@@ -1,4 +1,5 @@
 //! Steward's connections to the world outside: each integration fetches or sends with a
 //! timeout, and what comes back is checked before anything is stored.
 
+pub mod github;
 pub mod notify;

@@ -31,15 +31,17 @@ pub enum JobKind {
     Digest,
     SessionCleanup,
     HistoryRetention,
+    GithubSync,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 5] = [
+    pub const ALL: [JobKind; 6] = [
         JobKind::Checks,
         JobKind::Deliveries,
         JobKind::Digest,
         JobKind::SessionCleanup,
         JobKind::HistoryRetention,
+        JobKind::GithubSync,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -48,6 +50,7 @@ impl JobKind {
             JobKind::Digest => "digest",
             JobKind::SessionCleanup => "session-cleanup",
             JobKind::HistoryRetention => "history-retention",
+            JobKind::GithubSync => "github-sync",
         }
     }
     fn title(self) -> &'static str {
@@ -57,6 +60,7 @@ impl JobKind {
             JobKind::Digest => "Weekly digest",
             JobKind::SessionCleanup => "Session clean-up",
             JobKind::HistoryRetention => "History retention",
+            JobKind::GithubSync => "GitHub issues",
         }
     }
     fn description(self) -> &'static str {
@@ -77,6 +81,11 @@ impl JobKind {
             JobKind::HistoryRetention => {
                 "Deletes scorecard history, finding events and job runs older than the \
                  retention limit."
+            }
+            JobKind::GithubSync => {
+                "Files each open future fix as an issue in its service's repository (once, \
+                 retrying what GitHub refused), then reads back which issues were closed or \
+                 reopened."
             }
         }
     }
@@ -132,6 +141,8 @@ pub struct Runner {
     pub settings: JobSettings,
     pub specs: Vec<Spec>,
     pub notifier: crate::integrations::notify::Notifier,
+    /// Issue filing, when a GitHub token is set.
+    pub github: Option<crate::integrations::github::Github>,
 }
 
 /// A running job's way to report progress (and keep its lease).
@@ -198,6 +209,7 @@ impl Runner {
             JobKind::Digest => settings.digest.clone(),
             JobKind::SessionCleanup => settings.session_cleanup.clone(),
             JobKind::HistoryRetention => settings.history_retention.clone(),
+            JobKind::GithubSync => settings.github_sync.clone(),
         };
         let specs = JobKind::ALL
             .into_iter()
@@ -214,6 +226,11 @@ impl Runner {
             settings: settings.clone(),
             specs,
             notifier: crate::integrations::notify::Notifier::new(all)?,
+            github: all
+                .github_issues
+                .as_ref()
+                .map(|g| crate::integrations::github::Github::new(g, all.public_url.as_ref()))
+                .transpose()?,
         })
     }
 
@@ -341,6 +358,16 @@ impl Runner {
                     .context("could not remove expired sessions")?;
                 counts.insert("sessions".into(), n as i64);
             }
+            JobKind::GithubSync => match &self.github {
+                Some(gh) => {
+                    counts = crate::integrations::github::sync(&self.store, gh)
+                        .await
+                        .context("the GitHub sync failed")?;
+                }
+                None => {
+                    counts.insert("configured".into(), 0);
+                }
+            },
             JobKind::HistoryRetention => {
                 let before =
                     runs::text(Utc::now() - Duration::days(self.settings.history_retention_days));

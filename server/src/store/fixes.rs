@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
-use steward_app::api::fixes::{Backlog, Fix, FixCounts, FixInput, FixQuery};
+use steward_app::api::fixes::{Backlog, Fix, FixCounts, FixInput, FixQuery, GithubIssue};
 
 fn parse(text: &str) -> Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text)
@@ -24,7 +24,10 @@ const SELECT: &str = "select f.id, f.tier, f.incident_id, f.service_slug, f.titl
      f.description, f.owner, f.applied_at, f.applied_by, f.expires_at, f.due_at, f.retires_id, \
      f.why_it_matters, f.direction, f.state, f.reason, f.done_at, f.created_at, f.created_by, \
      f.updated_at, f.version, (select r.id from fixes r where r.retires_id = f.id \
-     and r.state = 'done' order by r.id limit 1) as retired_by from fixes f";
+     and r.state = 'done' order by r.id limit 1) as retired_by, g.sync as g_sync, \
+     g.repository as g_repository, g.number as g_number, g.url as g_url, \
+     g.remote_state as g_state, g.attempts as g_attempts, g.last_error as g_error, \
+     g.next_attempt_at as g_next from fixes f left join github_issues g on g.fix_id = f.id";
 
 fn fix(r: &AnyRow, now: DateTime<Utc>) -> Result<Fix> {
     let tier: String = r.try_get("tier")?;
@@ -65,10 +68,23 @@ fn fix(r: &AnyRow, now: DateTime<Utc>) -> Result<Fix> {
         created_by: r.try_get("created_by")?,
         updated_at: r.try_get("updated_at")?,
         version: r.try_get("version")?,
+        github: match r.try_get::<Option<String>, _>("g_sync")? {
+            Some(sync) => Some(GithubIssue {
+                sync,
+                repository: r.try_get("g_repository")?,
+                number: r.try_get("g_number")?,
+                url: r.try_get("g_url")?,
+                state: r.try_get("g_state")?,
+                attempts: r.try_get("g_attempts")?,
+                last_error: r.try_get("g_error")?,
+                next_attempt_at: r.try_get("g_next")?,
+            }),
+            None => None,
+        },
     })
 }
 
-async fn get_on(conn: &mut AnyConnection, id: i64) -> Result<Fix> {
+pub(crate) async fn get_on(conn: &mut AnyConnection, id: i64) -> Result<Fix> {
     let r = sqlx::query(&format!("{SELECT} where f.id = $1"))
         .bind(id)
         .fetch_optional(&mut *conn)
@@ -535,7 +551,7 @@ fn csv_field(v: &str) -> String {
 pub async fn csv(store: &Store, q: &FixQuery) -> Result<String> {
     let b = backlog(store, q).await?;
     let mut out = String::from(
-        "id,tier,service,incident,title,owner,state,expired,overdue,expires_at,due_at,age_days,created_at\n",
+        "id,tier,service,incident,title,owner,state,expired,overdue,expires_at,due_at,age_days,created_at,github_issue\n",
     );
     for f in &b.items {
         let cells = [
@@ -552,6 +568,10 @@ pub async fn csv(store: &Store, q: &FixQuery) -> Result<String> {
             f.due_at.clone().unwrap_or_default(),
             f.age_days.to_string(),
             f.created_at.clone(),
+            f.github
+                .as_ref()
+                .and_then(|g| g.url.clone())
+                .unwrap_or_default(),
         ];
         out.push_str(
             &cells

@@ -6,7 +6,7 @@
 use super::audit::{self, Actor};
 use super::checks::findings::owners_of;
 use super::oncall::escalation;
-use super::{Arg, Sql, Store};
+use super::{Arg, Backend, Sql, Store};
 use crate::domain::authz::Action;
 use crate::domain::incidents::{self as rules, instant, Times, MILESTONES, SEVERITIES};
 use crate::domain::runbooks::ResolvedIncident;
@@ -738,14 +738,30 @@ pub async fn list(store: &Store, q: &IncidentQuery) -> Result<Page<IncidentSumma
 pub async fn metrics(store: &Store, q: &IncidentQuery) -> Result<IncidentMetrics> {
     let f = filter(q)?;
     let mut conn = store.pool.acquire().await?;
-    let rows = f
-        .select("i.started_at, i.detected_at, i.acknowledged_at, i.mitigated_at, i.resolved_at")
-        .query()
-        .fetch_all(&mut *conn)
-        .await?;
+    // The database turns each milestone into seconds since 1970: 10,000 incidents are then
+    // 50,000 integers to read, not 50,000 texts to allocate and parse.
+    let epoch = |c: &str| match store.backend {
+        Backend::Sqlite => format!("cast(strftime('%s', i.{c}) as integer) as {c}"),
+        Backend::Postgres => {
+            format!("cast(extract(epoch from cast(i.{c} as timestamptz)) as bigint) as {c}")
+        }
+    };
+    const AT: [&str; 5] = [
+        "started_at",
+        "detected_at",
+        "acknowledged_at",
+        "mitigated_at",
+        "resolved_at",
+    ];
+    let columns = AT.map(epoch).join(", ");
+    let rows = f.select(&columns).query().fetch_all(&mut *conn).await?;
     let mut spans: [Vec<i64>; 4] = Default::default();
     for r in &rows {
-        let t = rules::response_times(&times(&milestones(r)?)?);
+        let mut at = [None; 5];
+        for (slot, c) in at.iter_mut().zip(AT) {
+            *slot = r.try_get::<Option<i64>, _>(c)?;
+        }
+        let t = rules::response_secs(at);
         for (list, v) in spans.iter_mut().zip([
             t.detect_secs,
             t.acknowledge_secs,

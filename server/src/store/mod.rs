@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod channels;
 pub mod checks;
 pub mod fixes;
+pub mod github;
 pub mod incidents;
 pub mod jobs;
 pub mod oncall;

@@ -223,7 +223,8 @@ async fn a_full_pass_runs_as_a_job_and_scores_every_service(app: TestApp) {
             "deliveries",
             "digest",
             "session-cleanup",
-            "history-retention"
+            "history-retention",
+            "github-sync"
         ]
     );
     let checks = &jobs.body["jobs"][0];

@@ -179,23 +179,7 @@ async fn accounts(app: &TestApp) -> Vec<String> {
         .expect("accounts")
 }
 
-macro_rules! github_tests {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            use crate::helpers::Db;
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name(Db::Sqlite).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name(Db::Postgres).await;
-            }
-        }
-    )*};
-}
-
-github_tests!(
+crate::both_db!(
     an_org_member_signs_in_and_gets_a_member_account,
     a_denied_org_member_gets_no_session,
     github_errors_and_forgeries_change_nothing,

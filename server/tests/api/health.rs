@@ -149,6 +149,8 @@ async fn openapi_covers_every_route(app: TestApp) {
         "GET /api/v1/fixes.csv",
         "GET /api/v1/fixes/{id}",
         "PUT /api/v1/fixes/{id}",
+        "POST /api/v1/webhooks/github",
+        "GET /api/v1/integrations/github",
         "GET /api/v1/openapi.json",
         "GET /healthz",
         "GET /readyz",
@@ -178,7 +180,8 @@ async fn openapi_covers_every_route(app: TestApp) {
             .status()
             .as_u16();
         assert_ne!(status, 405, "{op}");
-        if status == 404 {
+        // GitHub's webhook does not exist until a webhook secret is set.
+        if status == 404 && op != "POST /api/v1/webhooks/github" {
             assert!(path.contains('{'), "{op} is documented but not routed");
         }
     }

@@ -419,3 +419,22 @@ pub async fn run_job(app: &TestApp, name: &str) -> Value {
     }
     panic!("job {name} did not finish");
 }
+
+/// Like [`both!`], for tests that build their own application (an upstream fake first, then
+/// settings that point at it): the test body takes the database kind.
+#[macro_export]
+macro_rules! both_db {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            use $crate::helpers::Db;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(Db::Sqlite).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name(Db::Postgres).await;
+            }
+        }
+    )*};
+}

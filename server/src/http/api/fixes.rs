@@ -61,14 +61,29 @@ async fn export(
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 async fn create(
-    State(store): State<Store>,
+    State(state): State<AppState>,
     actor: Actor,
     ApiJson(input): ApiJson<FixInput>,
 ) -> Result<(StatusCode, Json<Fix>)> {
-    Ok((
-        StatusCode::CREATED,
-        Json(fixes::create(&store, &actor, input).await?),
-    ))
+    let fix = fixes::create(&state.store, &actor, input).await?;
+    if fix.tier == "future" && fix.state == "open" {
+        file_soon(&state).await;
+    }
+    Ok((StatusCode::CREATED, Json(fix)))
+}
+
+/// A future fix is filed on GitHub within seconds, not at the next tick of the sync job.
+async fn file_soon(state: &AppState) {
+    if state
+        .jobs
+        .github
+        .as_ref()
+        .is_some_and(|g| g.settings.file_at_once)
+    {
+        if let Err(e) = state.jobs.run_now(crate::jobs::JobKind::GithubSync).await {
+            tracing::warn!(error = %e, "could not start the GitHub sync");
+        }
+    }
 }
 
 #[utoipa::path(get, path = "/fixes/{id}", tag = "fixes",

@@ -8,6 +8,7 @@ mod checks;
 mod escalation;
 mod feeds;
 mod fixes;
+mod github;
 mod incidents;
 mod oncall;
 mod oncall_health;
@@ -40,4 +41,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(runbooks::router())
         .merge(incidents::router())
         .merge(fixes::router())
+        .merge(github::router())
 }

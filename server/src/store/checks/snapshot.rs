@@ -82,7 +82,7 @@ const INCIDENT: &[&str] = &["incident.declare", "incident.update"];
 
 /// Audit actions on a fix (the subject): a patch of its service and of its incident's
 /// services (whose "no fix recorded" it may settle) covers them.
-const FIX: &[&str] = &["fix.create", "fix.update"];
+const FIX: &[&str] = &["fix.create", "fix.update", "fix.github"];
 
 async fn incident_services(conn: &mut AnyConnection, id: i64) -> Result<Vec<String>> {
     Ok(
