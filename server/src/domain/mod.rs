@@ -4,6 +4,7 @@ pub mod authz;
 pub mod backstage;
 pub mod catalog;
 pub mod checks;
+pub mod deps;
 pub mod fixes;
 pub mod graph;
 pub mod incidents;
