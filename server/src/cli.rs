@@ -43,6 +43,26 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Dependencies: send a service's lockfiles to Steward (from CI).
+    #[command(subcommand)]
+    Deps(DepsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DepsCommand {
+    /// Push lockfiles of SERVICE to a Steward server, each under its path relative to the
+    /// current directory (run it from the repository's root).
+    Push {
+        service: String,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Steward's address (`https://steward.example.com`).
+        #[arg(long, env = "STEWARD_URL")]
+        url: String,
+        /// A write token of an account in a team owning the service.
+        #[arg(long, env = "STEWARD_TOKEN", hide_env_values = true)]
+        token: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -142,6 +162,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             let store = open(&settings).await?;
             add_user(&store, &handle, &role).await
         }
+        Command::Deps(DepsCommand::Push {
+            service,
+            files,
+            url,
+            token,
+        }) => push_lockfiles(&url, &token, &service, &files).await,
         Command::Token(TokenCommand::Create {
             handle,
             scope,
@@ -308,6 +334,94 @@ async fn import(settings: &Settings, args: &ImportArgs) -> anyhow::Result<i32> {
         }
     );
     Ok(if report.rejected > 0 { 1 } else { 0 })
+}
+
+/// The path a lockfile has in the repository: relative to the current directory when it is
+/// under it, else its file name.
+fn repository_path(file: &std::path::Path) -> String {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let absolute = if file.is_absolute() {
+        file.to_path_buf()
+    } else {
+        cwd.join(file)
+    };
+    let relative = absolute
+        .strip_prefix(&cwd)
+        .map(|p| p.to_path_buf())
+        .unwrap_or_else(|_| file.file_name().map(PathBuf::from).unwrap_or_default());
+    relative
+        .components()
+        .filter_map(|c| match c {
+            std::path::Component::Normal(n) => Some(n.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// `steward deps push`: one request per file; exits 1 when any was refused.
+async fn push_lockfiles(
+    url: &str,
+    token: &str,
+    service: &str,
+    files: &[PathBuf],
+) -> anyhow::Result<i32> {
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(120))
+        .user_agent(concat!("steward-cli/", env!("CARGO_PKG_VERSION")))
+        .build()?;
+    let endpoint = format!(
+        "{}/api/v1/services/{}/lockfiles",
+        url.trim_end_matches('/'),
+        url::form_urlencoded::byte_serialize(service.as_bytes()).collect::<String>()
+    );
+    let mut failed = 0;
+    for file in files {
+        let path = repository_path(file);
+        let content = match std::fs::read_to_string(file) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("{}: {e}", file.display());
+                failed += 1;
+                continue;
+            }
+        };
+        let response = client
+            .post(&endpoint)
+            .bearer_auth(token)
+            .json(&serde_json::json!({"path": path, "content": content}))
+            .send()
+            .await
+            .with_context(|| format!("could not reach {url}"))?;
+        let status = response.status();
+        let body: serde_json::Value = response.json().await.unwrap_or_default();
+        if status.is_success() {
+            if body["unchanged"] == true {
+                println!("{path}: unchanged");
+            } else {
+                println!(
+                    "{path}: {} packages ({} direct)",
+                    body["packages"], body["direct"]
+                );
+            }
+        } else {
+            let details = body["error"]["details"]
+                .as_array()
+                .map(|d| {
+                    d.iter()
+                        .filter_map(|e| e["message"].as_str())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
+                .filter(|d| !d.is_empty());
+            let message = details
+                .or_else(|| body["error"]["message"].as_str().map(String::from))
+                .unwrap_or_else(|| status.to_string());
+            eprintln!("{path}: refused ({}): {message}", status.as_u16());
+            failed += 1;
+        }
+    }
+    Ok(i32::from(failed > 0))
 }
 
 #[cfg(test)]

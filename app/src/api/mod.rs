@@ -4,6 +4,7 @@
 
 pub mod checks;
 pub mod client;
+pub mod deps;
 pub mod feeds;
 pub mod fixes;
 pub mod github;

@@ -58,6 +58,8 @@ pub struct AppState {
             their timeline and response-time metrics"),
         (name = "fixes", description = "Short-term, proper and future fixes, and the \
             backlog of what is owed"),
+        (name = "dependencies", description = "Lockfiles pushed from CI and the packages \
+            they resolve"),
         (name = "runbooks", description = "A service's runbook: versions, differences, \
             reviews, and whether it is overdue or suspect"),
         (name = "operations"))

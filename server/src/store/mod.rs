@@ -8,6 +8,7 @@ pub mod audit;
 pub mod catalog;
 pub mod channels;
 pub mod checks;
+pub mod deps;
 pub mod fixes;
 pub mod github;
 pub mod incidents;

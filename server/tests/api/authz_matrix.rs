@@ -188,6 +188,11 @@ const MATRIX: &[(&str, [u16; 7])] = &[
         "PUT /api/v1/fixes/{id}",
         [401, 403, 403, 200, 200, 403, 200],
     ),
+    // A lockfile of ledger (payments').
+    (
+        "POST /api/v1/services/{slug}/lockfiles",
+        [401, 403, 403, 201, 201, 403, 201],
+    ),
     (
         "PUT /api/v1/session/password",
         [401, 204, 204, 204, 204, 403, 403],
@@ -542,6 +547,10 @@ async fn request(app: &TestApp, route: &str, caller: &Caller) -> (String, &'stat
             "/api/v1/incidents/1/timeline".into(),
             json_body(json!({"text": "a note from the matrix"})),
         ),
+        "POST /api/v1/services/{slug}/lockfiles" => (
+            "/api/v1/services/ledger/lockfiles".into(),
+            json_body(json!({"path": "requirements.txt", "content": "requests==2.32.3\n"})),
+        ),
         "POST /api/v1/webhooks/github" => (
             "/api/v1/webhooks/github".into(),
             json_body(json!({"action": "closed", "issue": {"number": 1}})),
@@ -646,6 +655,12 @@ async fn restore(app: &TestApp, route: &str, caller: &Caller) {
                 Some(body),
             )
             .await
+        }
+        "POST /api/v1/services/{slug}/lockfiles" => {
+            sqlx::query("delete from lockfiles")
+                .execute(&app.store.pool)
+                .await
+                .expect("restore lockfiles");
         }
         "POST /api/v1/exemptions" | "DELETE /api/v1/exemptions/{id}" => {
             sqlx::query("delete from exemptions")

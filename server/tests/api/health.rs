@@ -151,6 +151,8 @@ async fn openapi_covers_every_route(app: TestApp) {
         "PUT /api/v1/fixes/{id}",
         "POST /api/v1/webhooks/github",
         "GET /api/v1/integrations/github",
+        "POST /api/v1/services/{slug}/lockfiles",
+        "GET /api/v1/services/{slug}/dependencies",
         "GET /api/v1/openapi.json",
         "GET /healthz",
         "GET /readyz",

@@ -6,6 +6,7 @@ mod authz_matrix;
 mod catalog;
 mod checks;
 mod cli;
+mod deps;
 mod escalation;
 mod feeds;
 mod fixes;

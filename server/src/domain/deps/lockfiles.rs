@@ -77,6 +77,20 @@ pub enum Format {
 }
 
 impl Format {
+    /// The format as the API names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::CargoLock => "cargo-lock",
+            Self::PackageLock => "package-lock",
+            Self::PnpmLock => "pnpm-lock",
+            Self::YarnLock => "yarn-lock",
+            Self::PoetryLock => "poetry-lock",
+            Self::UvLock => "uv-lock",
+            Self::Requirements => "requirements",
+            Self::GoMod => "go-mod",
+        }
+    }
+
     pub fn ecosystem(self) -> Ecosystem {
         match self {
             Self::CargoLock => Ecosystem::Crates,

@@ -5,6 +5,7 @@ mod audit;
 mod catalog;
 mod channels;
 mod checks;
+mod deps;
 mod escalation;
 mod feeds;
 mod fixes;
@@ -42,4 +43,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(incidents::router())
         .merge(fixes::router())
         .merge(github::router())
+        .merge(deps::router())
 }

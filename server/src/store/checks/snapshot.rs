@@ -75,6 +75,8 @@ const UNSEEN: &[&str] = &[
     "rule.",
     "account.password",
     "incident.note",
+    // No rule reads lockfiles yet.
+    "lockfile.",
 ];
 
 /// Audit actions on an incident (the subject) that a patch of its services covers.

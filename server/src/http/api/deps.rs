@@ -1,0 +1,65 @@
+//! `/api/v1/services/{slug}/lockfiles` and `/dependencies`: lockfiles pushed from CI, where
+//! Steward cannot read the repository itself, and the packages they resolve.
+
+use crate::error::Result;
+use crate::http::extract::ApiJson;
+use crate::http::AppState;
+use crate::store::audit::Actor;
+use crate::store::{deps, Store};
+use axum::extract::{DefaultBodyLimit, FromRequest, Path, Request, State};
+use axum::http::StatusCode;
+use axum::Json;
+use steward_app::api::deps::{Dependencies, Lockfile, LockfileUpload};
+use steward_app::api::ErrorBody;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// A lockfile of thousands of packages is a few megabytes; anything far larger is refused
+/// (413) before it is read.
+const LOCKFILE_LIMIT: usize = 20 * 1024 * 1024;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(push))
+        .layer(DefaultBodyLimit::max(LOCKFILE_LIMIT))
+        .routes(routes!(dependencies))
+}
+
+/// Push a lockfile of the service (from its CI, with a write token): `Cargo.lock`,
+/// `package-lock.json` (v2/v3), `pnpm-lock.yaml`, `yarn.lock` (v1), `poetry.lock`, `uv.lock`,
+/// pinned `requirements*.txt` or `go.mod`, told apart by the path's file name. It replaces the
+/// copy of the same path once it has parsed; one that does not parse is a field error naming
+/// the line, and the copy held stays. An identical copy answers 200 with `unchanged`.
+#[utoipa::path(post, path = "/services/{slug}/lockfiles", tag = "dependencies",
+    request_body = LockfileUpload,
+    params(("slug" = String, Path, description = "Service slug")),
+    responses((status = 201, body = Lockfile), (status = 200, body = Lockfile),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn push(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(slug): Path<String>,
+    request: Request,
+) -> Result<(StatusCode, Json<Lockfile>)> {
+    deps::authorize_push(&state.store, &actor, &slug).await?;
+    let ApiJson(upload) = ApiJson::<LockfileUpload>::from_request(request, &state).await?;
+    let lockfile = deps::push(&state.store, &actor, &slug, upload).await?;
+    let status = if lockfile.unchanged {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(lockfile)))
+}
+
+/// The service's lockfiles and every package they resolve (direct where the file tells).
+#[utoipa::path(get, path = "/services/{slug}/dependencies", tag = "dependencies",
+    params(("slug" = String, Path, description = "Service slug")),
+    responses((status = 200, body = Dependencies), (status = 404, body = ErrorBody)))]
+async fn dependencies(
+    State(store): State<Store>,
+    Path(slug): Path<String>,
+) -> Result<Json<Dependencies>> {
+    Ok(Json(deps::dependencies(&store, &slug).await?))
+}
