@@ -87,8 +87,12 @@ fn base64url(bytes: &[u8]) -> String {
 /// What is stored for a token: its SHA-256, hex. Tokens carry enough entropy that a fast
 /// hash is safe, and it lets the lookup be an indexed equality on the hash.
 pub fn token_hash(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// Bytes as lowercase hex (hashes, keys, signatures).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -411,16 +411,7 @@ async fn file(store: &Store, gh: &Github, counts: &mut Counts) -> anyhow::Result
                 }
                 Ok(None) => {}
                 Err(fault) => {
-                    let blocked = matches!(fault, Fault::Blocked(_));
-                    kept::failed(
-                        store,
-                        d.fix_id,
-                        &fault.to_string(),
-                        &next_attempt(&fault, d.attempts, Utc::now()),
-                    )
-                    .await?;
-                    bump(counts, "pending");
-                    if blocked {
+                    if keep_pending(store, d, &fault, d.attempts, counts).await? {
                         break;
                     }
                     continue;
@@ -438,23 +429,29 @@ async fn file(store: &Store, gh: &Github, counts: &mut Counts) -> anyhow::Result
                 bump(counts, "filed");
             }
             Err(fault) => {
-                tracing::info!(fix = d.fix_id, repository = %d.repository, %fault, "not filed yet");
-                let blocked = matches!(fault, Fault::Blocked(_));
-                kept::failed(
-                    store,
-                    d.fix_id,
-                    &fault.to_string(),
-                    &next_attempt(&fault, d.attempts + 1, Utc::now()),
-                )
-                .await?;
-                bump(counts, "pending");
-                if blocked {
+                if keep_pending(store, d, &fault, d.attempts + 1, counts).await? {
                     break;
                 }
             }
         }
     }
     Ok(())
+}
+
+/// Keeps fix `d` pending after attempt `attempts` failed with `fault`; true when GitHub asked
+/// to wait, so that the run stops calling it.
+async fn keep_pending(
+    store: &Store,
+    d: &Due,
+    fault: &Fault,
+    attempts: i64,
+    counts: &mut Counts,
+) -> anyhow::Result<bool> {
+    tracing::info!(fix = d.fix_id, repository = %d.repository, %fault, "not filed yet");
+    let next = next_attempt(fault, attempts, Utc::now());
+    kept::failed(store, d.fix_id, &fault.to_string(), &next).await?;
+    bump(counts, "pending");
+    Ok(matches!(fault, Fault::Blocked(_)))
 }
 
 async fn poll(store: &Store, gh: &Github, counts: &mut Counts) -> anyhow::Result<()> {

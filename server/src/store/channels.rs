@@ -82,7 +82,7 @@ pub fn shown_target(kind: &str, target: &str) -> String {
 fn generate_secret() -> String {
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::auth::hex(&bytes)
 }
 
 fn row(r: &sqlx::any::AnyRow) -> Result<Channel> {

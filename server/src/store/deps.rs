@@ -34,10 +34,6 @@ pub async fn authorize_push(store: &Store, actor: &Actor, slug: &str) -> Result<
     actor.authorize(&Action::WriteService { owners: &owners })
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The path as kept: forward slashes, no leading `./` or `/`, nothing that climbs out.
 fn clean_path(path: &str) -> Result<String> {
     let p = path.trim().replace('\\', "/");
@@ -100,7 +96,7 @@ pub async fn push(
             .await
             .map_err(|e| Error::Internal(e.into()))?;
     let packages = packages.map_err(|e| Error::invalid("content", e.to_string()))?;
-    let sha = hex(&Sha256::digest(text.as_bytes()));
+    let sha = crate::auth::hex(&Sha256::digest(text.as_bytes()));
     let mut tx = store.begin().await?;
     let (service_id, owners) = service(&mut tx, slug).await?;
     actor.authorize(&Action::WriteService { owners: &owners })?;

@@ -156,9 +156,9 @@ pub async fn filed(store: &Store, fix_id: i64, repository: &str, remote: &Remote
         Some(&after),
     )
     .await?;
-    tx.commit().await?;
     // A found issue may already be closed: take its state as any later news would.
-    apply(store, None, None, remote, repository).await?;
+    apply_on(&mut tx, None, remote, repository).await?;
+    tx.commit().await?;
     Ok(())
 }
 

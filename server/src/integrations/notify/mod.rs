@@ -177,11 +177,7 @@ impl Notifier {
 pub fn sign(secret: &str, body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key");
     mac.update(body);
-    mac.finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::auth::hex(&mac.finalize().into_bytes())
 }
 
 /// An error as stored: one line, at most 300 characters, without the channel's URL (a Slack
