@@ -43,6 +43,8 @@ pub struct Settings {
     pub github_issues: Option<GithubIssueSettings>,
     /// The scheduler and its jobs.
     pub jobs: JobSettings,
+    /// The package registries dependency freshness is measured against.
+    pub registries: RegistrySettings,
     /// Where e-mail notifications are sent from: `smtp://host:25`, `smtp://…?tls=required`
     /// (STARTTLS) or `smtps://user:password@host:465`. May hold a password.
     pub smtp_url: Option<String>,
@@ -66,6 +68,8 @@ pub struct JobSettings {
     pub digest: String,
     /// Files future fixes as GitHub issues and reads their state back.
     pub github_sync: String,
+    /// Looks up the packages in use in their registries and recomputes freshness figures.
+    pub deps_sync: String,
     /// Days of scorecard history, finding events and job runs kept.
     pub history_retention_days: i64,
 }
@@ -80,6 +84,7 @@ impl Default for JobSettings {
             deliveries: "*/30 * * * * *".into(),
             digest: "0 0 8 * * Mon".into(),
             github_sync: "0 */2 * * * *".into(),
+            deps_sync: "0 10 * * * *".into(),
             history_retention_days: 400,
         }
     }
@@ -96,6 +101,7 @@ struct FileJobs {
     deliveries: Option<String>,
     digest: Option<String>,
     github_sync: Option<String>,
+    deps_sync: Option<String>,
     history_retention_days: Option<i64>,
 }
 
@@ -109,6 +115,7 @@ impl JobSettings {
             (&mut self.deliveries, f.deliveries),
             (&mut self.digest, f.digest),
             (&mut self.github_sync, f.github_sync),
+            (&mut self.deps_sync, f.deps_sync),
         ] {
             if let Some(v) = v {
                 *slot = v;
@@ -131,6 +138,7 @@ impl JobSettings {
                 &mut self.history_retention,
             ),
             ("STEWARD_JOBS_GITHUB_SYNC", &mut self.github_sync),
+            ("STEWARD_JOBS_DEPS_SYNC", &mut self.deps_sync),
         ] {
             if let Some(v) = var(name).filter(|v| !v.is_empty()) {
                 *slot = v;
@@ -159,7 +167,7 @@ impl JobSettings {
     }
 
     /// `(settings key, cron expression)` of each job.
-    pub fn schedules(&self) -> [(&'static str, &str); 6] {
+    pub fn schedules(&self) -> [(&'static str, &str); 7] {
         [
             ("checks", self.checks.as_str()),
             ("session_cleanup", self.session_cleanup.as_str()),
@@ -167,7 +175,152 @@ impl JobSettings {
             ("deliveries", self.deliveries.as_str()),
             ("digest", self.digest.as_str()),
             ("github_sync", self.github_sync.as_str()),
+            ("deps_sync", self.deps_sync.as_str()),
         ]
+    }
+}
+
+/// The package registries (or their mirrors: Artifactory, Verdaccio, a devpi, a GOPROXY) that
+/// dependency freshness is measured against. Each package is looked up once for the whole
+/// organisation and again after `ttl`, with its ETag.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RegistrySettings {
+    /// crates.io's API (`https://crates.io`: `/api/v1/crates/NAME` is read).
+    pub crates_url: url::Url,
+    /// The npm registry (`https://registry.npmjs.org`).
+    pub npm_url: url::Url,
+    /// PyPI's JSON API (`https://pypi.org`: `/pypi/NAME/json`).
+    pub pypi_url: url::Url,
+    /// A Go module proxy (`https://proxy.golang.org`).
+    pub go_url: url::Url,
+    /// How long a registry's answer is used before the package is looked up again.
+    pub ttl: std::time::Duration,
+    /// Requests in flight at once, per registry.
+    pub concurrency: usize,
+    /// Requests per second, per registry, except crates.io…
+    pub requests_per_second: f64,
+    /// …whose crawler policy asks for at most one a second.
+    pub crates_requests_per_second: f64,
+    /// How long one request may take.
+    pub timeout: std::time::Duration,
+    /// Packages one run looks up at most (the rest wait for the next run).
+    pub batch: usize,
+}
+
+impl Default for RegistrySettings {
+    fn default() -> Self {
+        let url = |u: &str| url::Url::parse(u).expect("a valid default URL");
+        RegistrySettings {
+            crates_url: url("https://crates.io"),
+            npm_url: url("https://registry.npmjs.org"),
+            pypi_url: url("https://pypi.org"),
+            go_url: url("https://proxy.golang.org"),
+            ttl: std::time::Duration::from_secs(24 * 3600),
+            concurrency: 4,
+            requests_per_second: 10.0,
+            crates_requests_per_second: 1.0,
+            timeout: std::time::Duration::from_secs(20),
+            batch: 5000,
+        }
+    }
+}
+
+/// The `[registries]` table of `steward.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+struct FileRegistries {
+    crates_url: Option<String>,
+    npm_url: Option<String>,
+    pypi_url: Option<String>,
+    go_url: Option<String>,
+    ttl_hours: Option<u64>,
+    concurrency: Option<usize>,
+    requests_per_second: Option<f64>,
+    crates_requests_per_second: Option<f64>,
+    timeout_secs: Option<u64>,
+}
+
+fn registry_url(v: &str, key: &str) -> anyhow::Result<url::Url> {
+    let u = url::Url::parse(v.trim()).with_context(|| format!("{key}: '{v}' is not a URL"))?;
+    if !matches!(u.scheme(), "http" | "https") || u.cannot_be_a_base() {
+        anyhow::bail!("{key}: '{v}' is not an http(s) URL");
+    }
+    Ok(u)
+}
+
+impl RegistrySettings {
+    fn apply_file(&mut self, f: FileRegistries) -> anyhow::Result<()> {
+        for (slot, v, key) in [
+            (&mut self.crates_url, f.crates_url, "registries.crates_url"),
+            (&mut self.npm_url, f.npm_url, "registries.npm_url"),
+            (&mut self.pypi_url, f.pypi_url, "registries.pypi_url"),
+            (&mut self.go_url, f.go_url, "registries.go_url"),
+        ] {
+            if let Some(v) = v {
+                *slot = registry_url(&v, key)?;
+            }
+        }
+        if let Some(h) = f.ttl_hours {
+            self.ttl = std::time::Duration::from_secs(h.saturating_mul(3600));
+        }
+        self.concurrency = f.concurrency.unwrap_or(self.concurrency);
+        self.requests_per_second = f.requests_per_second.unwrap_or(self.requests_per_second);
+        self.crates_requests_per_second = f
+            .crates_requests_per_second
+            .unwrap_or(self.crates_requests_per_second);
+        if let Some(s) = f.timeout_secs {
+            self.timeout = std::time::Duration::from_secs(s);
+        }
+        Ok(())
+    }
+
+    fn apply_env(&mut self, var: &impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        for (name, slot) in [
+            ("STEWARD_REGISTRY_CRATES_URL", &mut self.crates_url),
+            ("STEWARD_REGISTRY_NPM_URL", &mut self.npm_url),
+            ("STEWARD_REGISTRY_PYPI_URL", &mut self.pypi_url),
+            ("STEWARD_REGISTRY_GO_URL", &mut self.go_url),
+        ] {
+            if let Some(v) = var(name).filter(|v| !v.is_empty()) {
+                *slot = registry_url(&v, name)?;
+            }
+        }
+        if let Some(v) = var("STEWARD_REGISTRY_TTL_HOURS") {
+            let h: u64 = v
+                .parse()
+                .with_context(|| format!("STEWARD_REGISTRY_TTL_HOURS: '{v}' is not a number"))?;
+            self.ttl = std::time::Duration::from_secs(h.saturating_mul(3600));
+        }
+        if let Some(v) = var("STEWARD_REGISTRY_REQUESTS_PER_SECOND") {
+            self.requests_per_second = v.parse().with_context(|| {
+                format!("STEWARD_REGISTRY_REQUESTS_PER_SECOND: '{v}' is not a number")
+            })?;
+        }
+        Ok(())
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        if self.ttl.as_secs() < 3600 || self.ttl.as_secs() > 30 * 86_400 {
+            anyhow::bail!("registries.ttl_hours must be between 1 and 720");
+        }
+        if !(1..=64).contains(&self.concurrency) {
+            anyhow::bail!("registries.concurrency must be between 1 and 64");
+        }
+        for (key, rps) in [
+            ("registries.requests_per_second", self.requests_per_second),
+            (
+                "registries.crates_requests_per_second",
+                self.crates_requests_per_second,
+            ),
+        ] {
+            if !(rps > 0.0 && rps <= 1000.0) {
+                anyhow::bail!("{key} must be above 0 and at most 1000");
+            }
+        }
+        if !(1..=300).contains(&self.timeout.as_secs()) {
+            anyhow::bail!("registries.timeout_secs must be between 1 and 300");
+        }
+        Ok(())
     }
 }
 
@@ -248,6 +401,7 @@ impl std::fmt::Debug for Settings {
             .field("github", &self.github)
             .field("github_issues", &self.github_issues)
             .field("jobs", &self.jobs)
+            .field("registries", &self.registries)
             .field("smtp_url", &self.smtp_url.as_deref().map(redact))
             .field("smtp_from", &self.smtp_from)
             .finish_non_exhaustive()
@@ -282,6 +436,7 @@ impl Default for Settings {
             github: None,
             github_issues: None,
             jobs: JobSettings::default(),
+            registries: RegistrySettings::default(),
             smtp_url: None,
             smtp_from: None,
         }
@@ -311,6 +466,7 @@ struct FileSettings {
     github_issue_labels: Option<Vec<String>>,
     github_webhook_secret: Option<String>,
     jobs: Option<FileJobs>,
+    registries: Option<FileRegistries>,
     smtp_url: Option<String>,
     smtp_from: Option<String>,
 }
@@ -345,6 +501,9 @@ impl Settings {
             if let Some(jobs) = file.jobs {
                 s.jobs.apply_file(jobs);
             }
+            if let Some(r) = file.registries {
+                s.registries.apply_file(r)?;
+            }
             s.smtp_url = file.smtp_url.or(s.smtp_url);
             s.smtp_from = file.smtp_from.or(s.smtp_from);
             github = GithubParts {
@@ -363,6 +522,7 @@ impl Settings {
         s.github_issues = github.issues()?;
         s.github = github.build()?;
         s.jobs.validate()?;
+        s.registries.validate()?;
         if let Some(url) = &s.smtp_url {
             check_smtp_url(url)?;
         }
@@ -419,6 +579,7 @@ impl Settings {
             self.demo_password = Some(v);
         }
         self.jobs.apply_env(&var)?;
+        self.registries.apply_env(&var)?;
         if let Some(v) = var("STEWARD_SMTP_URL").filter(|v| !v.is_empty()) {
             self.smtp_url = Some(v);
         }
@@ -653,6 +814,35 @@ mod tests {
         s.jobs.history_retention_days = 0;
         assert!(s.jobs.validate().is_err());
         assert!(toml::from_str::<FileSettings>("[jobs]\nchecks_every = '1'").is_err());
+    }
+
+    #[test]
+    fn registries_are_mirrors_with_checked_limits() {
+        let f: FileSettings = toml::from_str(
+            "[registries]\nnpm_url = 'https://artifactory.example.com/api/npm/npm'\nttl_hours = 6",
+        )
+        .expect("valid");
+        let mut s = Settings::default();
+        s.registries
+            .apply_file(f.registries.expect("registries"))
+            .expect("valid");
+        assert_eq!(
+            s.registries.npm_url.host_str(),
+            Some("artifactory.example.com")
+        );
+        assert_eq!(s.registries.ttl.as_secs(), 6 * 3600);
+        assert_eq!(s.registries.crates_url.as_str(), "https://crates.io/");
+        s.apply_env(|k| (k == "STEWARD_REGISTRY_GO_URL").then(|| "http://127.0.0.1:9/go".into()))
+            .expect("valid env");
+        assert_eq!(s.registries.go_url.as_str(), "http://127.0.0.1:9/go");
+        assert!(s.registries.validate().is_ok());
+        let e = s
+            .apply_env(|k| (k == "STEWARD_REGISTRY_PYPI_URL").then(|| "ftp://pypi".into()))
+            .expect_err("not http");
+        assert!(e.to_string().contains("STEWARD_REGISTRY_PYPI_URL"), "{e}");
+        s.registries.requests_per_second = 0.0;
+        assert!(s.registries.validate().is_err());
+        assert!(toml::from_str::<FileSettings>("[registries]\nmaven_url = 'x'").is_err());
     }
 
     #[test]

@@ -3,3 +3,4 @@
 
 pub mod github;
 pub mod notify;
+pub mod registries;

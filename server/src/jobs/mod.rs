@@ -32,16 +32,18 @@ pub enum JobKind {
     SessionCleanup,
     HistoryRetention,
     GithubSync,
+    DepsSync,
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 6] = [
+    pub const ALL: [JobKind; 7] = [
         JobKind::Checks,
         JobKind::Deliveries,
         JobKind::Digest,
         JobKind::SessionCleanup,
         JobKind::HistoryRetention,
         JobKind::GithubSync,
+        JobKind::DepsSync,
     ];
     pub fn name(self) -> &'static str {
         match self {
@@ -51,6 +53,7 @@ impl JobKind {
             JobKind::SessionCleanup => "session-cleanup",
             JobKind::HistoryRetention => "history-retention",
             JobKind::GithubSync => "github-sync",
+            JobKind::DepsSync => "dependencies",
         }
     }
     fn title(self) -> &'static str {
@@ -61,6 +64,7 @@ impl JobKind {
             JobKind::SessionCleanup => "Session clean-up",
             JobKind::HistoryRetention => "History retention",
             JobKind::GithubSync => "GitHub issues",
+            JobKind::DepsSync => "Dependency freshness",
         }
     }
     fn description(self) -> &'static str {
@@ -86,6 +90,11 @@ impl JobKind {
                 "Files each open future fix as an issue in its service's repository (once, \
                  retrying what GitHub refused), then reads back which issues were closed or \
                  reopened."
+            }
+            JobKind::DepsSync => {
+                "Looks up each package in use in its registry (once for the whole \
+                 organisation, again after the TTL, conditionally), then recomputes every \
+                 service's freshness figures and today's point of the trend."
             }
         }
     }
@@ -143,6 +152,8 @@ pub struct Runner {
     pub notifier: crate::integrations::notify::Notifier,
     /// Issue filing, when a GitHub token is set.
     pub github: Option<crate::integrations::github::Github>,
+    /// The package registries of the dependency sync.
+    pub registries: Arc<crate::integrations::registries::Registries>,
 }
 
 /// A running job's way to report progress (and keep its lease).
@@ -210,6 +221,7 @@ impl Runner {
             JobKind::SessionCleanup => settings.session_cleanup.clone(),
             JobKind::HistoryRetention => settings.history_retention.clone(),
             JobKind::GithubSync => settings.github_sync.clone(),
+            JobKind::DepsSync => settings.deps_sync.clone(),
         };
         let specs = JobKind::ALL
             .into_iter()
@@ -231,6 +243,10 @@ impl Runner {
                 .as_ref()
                 .map(|g| crate::integrations::github::Github::new(g, all.public_url.as_ref()))
                 .transpose()?,
+            registries: Arc::new(crate::integrations::registries::Registries::new(
+                &all.registries,
+                all.public_url.as_ref(),
+            )?),
         })
     }
 
@@ -368,12 +384,25 @@ impl Runner {
                     counts.insert("configured".into(), 0);
                 }
             },
+            JobKind::DepsSync => {
+                counts = crate::integrations::registries::sync(
+                    &self.store,
+                    &self.registries,
+                    Some(&progress),
+                )
+                .await
+                .context("the dependency sync failed")?;
+            }
             JobKind::HistoryRetention => {
                 let before =
                     runs::text(Utc::now() - Duration::days(self.settings.history_retention_days));
                 counts = crate::store::checks::scores::prune(&self.store, &before)
                     .await
                     .context("could not prune history")?;
+                counts.insert(
+                    "dependencyDays".into(),
+                    crate::store::deps::prune(&self.store, &before).await? as i64,
+                );
                 // Job runs pile up fastest (deliveries run every 30 s): a month is kept.
                 let runs_before = runs::text(
                     Utc::now() - Duration::days(self.settings.history_retention_days.min(30)),

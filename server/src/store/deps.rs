@@ -6,11 +6,17 @@ use super::audit::{self, Actor};
 use super::checks::findings::owners_of;
 use super::{now, services, Store};
 use crate::domain::authz::Action;
+use crate::domain::deps::figures::{figures, Known, Lookup};
+use crate::domain::deps::Ecosystem;
 use crate::domain::deps::{self, Package};
 use crate::error::{Error, Result};
+use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
-use steward_app::api::deps::{Dependencies, Dependency, Lockfile, LockfileUpload};
+use steward_app::api::deps::{
+    Dependencies, Dependency, Freshness, FreshnessDay, FreshnessSummary, Lockfile, LockfileUpload,
+    ServiceDependency, ServiceFreshness,
+};
 
 /// The longest path kept for a lockfile.
 const MAX_PATH: usize = 400;
@@ -188,7 +194,132 @@ async fn insert_packages(conn: &mut AnyConnection, id: i64, packages: &[Package]
     Ok(())
 }
 
-/// A service's lockfiles and every package they resolve, by ecosystem and name.
+/// Every package use with what its registry said: one row per (service, package, version),
+/// ordered so that the uses of one service come together. `service` narrows to one.
+const USES: &str = "select l.service_id, l.path, p.ecosystem, p.name, p.version, p.direct, \
+     rp.status, rp.latest, rp.latest_at, rp.last_release_at, rp.fetched_at, rp.error, \
+     rr.published, rr.yanked from lockfile_packages p \
+     join lockfiles l on l.id = p.lockfile_id \
+     left join registry_packages rp on rp.ecosystem = p.ecosystem and rp.name = p.name \
+     left join registry_releases rr on rr.ecosystem = p.ecosystem and rr.name = p.name \
+     and rr.version = p.version";
+
+/// Reads the uses, computes each one's figures, and merges a package that several lockfiles
+/// of one service hold (direct when any says so).
+async fn uses(
+    conn: &mut AnyConnection,
+    service: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<Vec<(i64, Dependency)>> {
+    let sql = match service {
+        Some(_) => format!(
+            "{USES} where l.service_id = $1 order by p.ecosystem, p.name, p.version, l.path"
+        ),
+        None => format!("{USES} order by l.service_id, p.ecosystem, p.name, p.version, l.path"),
+    };
+    let mut q = sqlx::query(&sql);
+    if let Some(id) = service {
+        q = q.bind(id);
+    }
+    let rows = q.fetch_all(&mut *conn).await?;
+    let mut out: Vec<(i64, Dependency)> = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let service_id: i64 = r.try_get("service_id")?;
+        let ecosystem: String = r.try_get("ecosystem")?;
+        let name: String = r.try_get("name")?;
+        let version: String = r.try_get("version")?;
+        let direct = r.try_get::<Option<i64>, _>("direct")?.map(|d| d == 1);
+        if let Some((sid, last)) = out.last_mut() {
+            if *sid == service_id
+                && last.ecosystem == ecosystem
+                && last.name == name
+                && last.version == version
+            {
+                last.direct = match (last.direct, direct) {
+                    (Some(true), _) | (_, Some(true)) => Some(true),
+                    (a, b) => a.or(b),
+                };
+                continue;
+            }
+        }
+        let Some(eco) = Ecosystem::parse(&ecosystem) else {
+            continue;
+        };
+        let status: Option<String> = r.try_get("status")?;
+        let latest: Option<String> = r.try_get("latest")?;
+        let latest_at: Option<String> = r.try_get("latest_at")?;
+        let last_release_at: Option<String> = r.try_get("last_release_at")?;
+        let released_at: Option<String> = r.try_get("published")?;
+        let used_yanked = r.try_get::<Option<i64>, _>("yanked")?.unwrap_or(0) == 1;
+        let known = Known {
+            lookup: match status.as_deref() {
+                Some("found") => Lookup::Found,
+                Some("missing") => Lookup::Missing,
+                _ => Lookup::Pending,
+            },
+            latest: latest.as_deref(),
+            latest_at: latest_at.as_deref(),
+            last_release_at: last_release_at.as_deref(),
+            used_at: released_at.as_deref(),
+            used_yanked,
+        };
+        let f = figures(eco, &version, &known, now);
+        out.push((
+            service_id,
+            Dependency {
+                state: f.state.as_str().into(),
+                libyear: f.libyear,
+                pulse_days: f.pulse_days,
+                majors_behind: f.behind.majors as i64,
+                minors_behind: f.behind.minors as i64,
+                patches_behind: f.behind.patches as i64,
+                breaking: f.breaking,
+                yanked: f.yanked,
+                registry_answered_at: r.try_get("fetched_at")?,
+                registry_error: r.try_get("error")?,
+                lockfile: r.try_get("path")?,
+                ecosystem,
+                name,
+                version,
+                direct,
+                latest,
+                released_at,
+                latest_at,
+            },
+        ));
+    }
+    Ok(out)
+}
+
+/// Adds one dependency to a summary.
+pub fn count(s: &mut FreshnessSummary, d: &Dependency) {
+    let direct = d.direct == Some(true);
+    s.packages += 1;
+    s.direct += i64::from(direct);
+    match d.state.as_str() {
+        "outdated" => s.outdated += 1,
+        "missing" => s.missing += 1,
+        "unknown" => s.unknown += 1,
+        _ => {}
+    }
+    s.breaking += i64::from(direct && d.breaking);
+    s.yanked += i64::from(d.yanked);
+    let years = d.libyear.unwrap_or(0.0);
+    s.libyear += years;
+    if direct {
+        s.libyear_direct += years;
+    }
+}
+
+/// Figures kept to two decimals, so that sums read the same on both databases.
+fn rounded(mut s: FreshnessSummary) -> FreshnessSummary {
+    s.libyear = (s.libyear * 100.0).round() / 100.0;
+    s.libyear_direct = (s.libyear_direct * 100.0).round() / 100.0;
+    s
+}
+
+/// A service's lockfiles and every package they resolve, by ecosystem and name, with their
+/// figures, the service's summary and its daily trend.
 pub async fn dependencies(store: &Store, slug: &str) -> Result<Dependencies> {
     let mut conn = store.pool.acquire().await?;
     let id = services::id_by_slug(&mut conn, slug)
@@ -203,26 +334,318 @@ pub async fn dependencies(store: &Store, slug: &str) -> Result<Dependencies> {
     .iter()
     .map(lockfile)
     .collect::<Result<Vec<_>>>()?;
-    let items = sqlx::query(
-        "select p.ecosystem, p.name, p.version, p.direct, l.path from lockfile_packages p \
-         join lockfiles l on l.id = p.lockfile_id where l.service_id = $1 \
-         order by p.ecosystem, p.name, p.version, l.path",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(Dependency {
-            ecosystem: r.try_get("ecosystem")?,
-            name: r.try_get("name")?,
-            version: r.try_get("version")?,
-            direct: r.try_get::<Option<i64>, _>("direct")?.map(|d| d == 1),
-            lockfile: r.try_get("path")?,
-        })
+    let items: Vec<Dependency> = uses(&mut conn, Some(id), Utc::now())
+        .await?
+        .into_iter()
+        .map(|(_, d)| d)
+        .collect();
+    let mut summary = FreshnessSummary::default();
+    for d in &items {
+        count(&mut summary, d);
+    }
+    let data_as_of = items
+        .iter()
+        .filter_map(|d| d.registry_answered_at.clone())
+        .min();
+    Ok(Dependencies {
+        lockfiles,
+        summary: rounded(summary),
+        data_as_of,
+        items,
+        trend: trend(&mut conn, &[id]).await?,
     })
-    .collect::<Result<Vec<_>>>()?;
-    Ok(Dependencies { lockfiles, items })
+}
+
+/// Recomputes every service's figures from the registry data held, and keeps them as
+/// today's point of its trend. Returns the services counted.
+pub async fn recompute(store: &Store, now: DateTime<Utc>) -> Result<i64> {
+    let mut conn = store.pool.acquire().await?;
+    let all = uses(&mut conn, None, now).await?;
+    drop(conn);
+    let mut per: Vec<(i64, FreshnessSummary)> = Vec::new();
+    for (sid, d) in &all {
+        if per.last().is_none_or(|(s, _)| s != sid) {
+            per.push((*sid, FreshnessSummary::default()));
+        }
+        if let Some((_, s)) = per.last_mut() {
+            count(s, d);
+        }
+    }
+    let day = now.format("%Y-%m-%d").to_string();
+    let at = super::jobs::text(now);
+    let mut tx = store.begin().await?;
+    for chunk in per.chunks(50) {
+        let mut text = String::from(
+            "insert into dependency_days (service_id, day, computed_at, packages, direct, \
+             outdated, breaking, yanked, missing, unknown, libyear, libyear_direct) values ",
+        );
+        for i in 0..chunk.len() {
+            if i > 0 {
+                text.push_str(", ");
+            }
+            let row: Vec<String> = (1..=12).map(|k| format!("${}", i * 12 + k)).collect();
+            text.push_str(&format!("({})", row.join(", ")));
+        }
+        text.push_str(
+            " on conflict (service_id, day) do update set packages = excluded.packages, \
+             direct = excluded.direct, outdated = excluded.outdated, \
+             breaking = excluded.breaking, yanked = excluded.yanked, \
+             missing = excluded.missing, unknown = excluded.unknown, \
+             libyear = excluded.libyear, libyear_direct = excluded.libyear_direct, \
+             computed_at = excluded.computed_at",
+        );
+        let mut q = sqlx::query(&text);
+        for (sid, s) in chunk {
+            let s = rounded(s.clone());
+            q = q
+                .bind(*sid)
+                .bind(&day)
+                .bind(&at)
+                .bind(s.packages)
+                .bind(s.direct)
+                .bind(s.outdated)
+                .bind(s.breaking)
+                .bind(s.yanked)
+                .bind(s.missing)
+                .bind(s.unknown)
+                .bind(s.libyear)
+                .bind(s.libyear_direct);
+        }
+        q.execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(per.len() as i64)
+}
+/// Deletes trend points older than `before` (RFC 3339; its day counts).
+pub async fn prune(store: &Store, before: &str) -> Result<u64> {
+    let day = before.get(..10).unwrap_or(before);
+    Ok(sqlx::query("delete from dependency_days where day < $1")
+        .bind(day)
+        .execute(&store.pool)
+        .await?
+        .rows_affected())
+}
+
+/// Whose figures a report covers.
+#[derive(Debug, Clone, Copy)]
+enum Scope {
+    Service(i64),
+    /// The services a team owns.
+    Team(i64),
+    All,
+}
+
+impl Scope {
+    fn clause(self) -> (&'static str, Option<i64>) {
+        match self {
+            Scope::Service(id) => ("d.service_id = $1", Some(id)),
+            Scope::Team(id) => (
+                "d.service_id in (select o.service_id from service_owners o \
+                 where o.team_id = $1)",
+                Some(id),
+            ),
+            Scope::All => ("1 = 1", None),
+        }
+    }
+}
+
+/// Days of trend a report shows.
+const TREND_DAYS: i64 = 400;
+
+async fn trend_of(conn: &mut AnyConnection, scope: Scope) -> Result<Vec<FreshnessDay>> {
+    let (clause, id) = scope.clause();
+    let since = (Utc::now() - chrono::Duration::days(TREND_DAYS))
+        .format("%Y-%m-%d")
+        .to_string();
+    let sql = format!(
+        "select d.day, cast(sum(d.packages) as bigint) as packages, \
+         cast(sum(d.direct) as bigint) as direct, cast(sum(d.outdated) as bigint) as outdated, \
+         cast(sum(d.breaking) as bigint) as breaking, cast(sum(d.yanked) as bigint) as yanked, \
+         cast(sum(d.missing) as bigint) as missing, cast(sum(d.unknown) as bigint) as unknown, \
+         sum(d.libyear) as libyear, sum(d.libyear_direct) as libyear_direct \
+         from dependency_days d where {clause} and d.day >= ${} group by d.day order by d.day",
+        if id.is_some() { 2 } else { 1 }
+    );
+    let mut q = sqlx::query(&sql);
+    if let Some(id) = id {
+        q = q.bind(id);
+    }
+    q.bind(since)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(FreshnessDay {
+                day: r.try_get("day")?,
+                summary: rounded(FreshnessSummary {
+                    packages: r.try_get("packages")?,
+                    direct: r.try_get("direct")?,
+                    outdated: r.try_get("outdated")?,
+                    breaking: r.try_get("breaking")?,
+                    yanked: r.try_get("yanked")?,
+                    missing: r.try_get("missing")?,
+                    unknown: r.try_get("unknown")?,
+                    libyear: r.try_get("libyear")?,
+                    libyear_direct: r.try_get("libyear_direct")?,
+                }),
+            })
+        })
+        .collect()
+}
+
+async fn trend(conn: &mut AnyConnection, service: &[i64]) -> Result<Vec<FreshnessDay>> {
+    match service {
+        [id] => trend_of(conn, Scope::Service(*id)).await,
+        _ => trend_of(conn, Scope::All).await,
+    }
+}
+
+/// The services in scope, by id: slug and name.
+async fn services_in(
+    conn: &mut AnyConnection,
+    scope: Scope,
+) -> Result<std::collections::HashMap<i64, (String, String)>> {
+    let (sql, id) = match scope {
+        Scope::Team(id) => (
+            "select s.id, s.slug, s.name from services s join service_owners o \
+             on o.service_id = s.id where o.team_id = $1",
+            Some(id),
+        ),
+        Scope::Service(id) => (
+            "select s.id, s.slug, s.name from services s where s.id = $1",
+            Some(id),
+        ),
+        Scope::All => ("select s.id, s.slug, s.name from services s", None),
+    };
+    let mut q = sqlx::query(sql);
+    if let Some(id) = id {
+        q = q.bind(id);
+    }
+    q.fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("id")?, (r.try_get("slug")?, r.try_get("name")?))))
+        .collect()
+}
+
+/// Dependencies the report names at most, beyond the yanked ones.
+const WORST: usize = 20;
+
+/// The freshness of a team's services (`team`), or of the whole organisation.
+pub async fn freshness(store: &Store, team: Option<&str>) -> Result<Freshness> {
+    let mut conn = store.pool.acquire().await?;
+    let scope = match team {
+        Some(slug) => Scope::Team(
+            super::teams::id_by_slug(&mut conn, slug)
+                .await?
+                .ok_or_else(|| Error::NotFound(format!("team '{slug}'")))?,
+        ),
+        None => Scope::All,
+    };
+    let names = services_in(&mut conn, scope).await?;
+    let all = uses(&mut conn, None, Utc::now()).await?;
+    let mut summary = FreshnessSummary::default();
+    let mut per: std::collections::BTreeMap<i64, FreshnessSummary> = Default::default();
+    let mut worst: Vec<(i64, Dependency)> = Vec::new();
+    let mut yanked: Vec<(i64, Dependency)> = Vec::new();
+    for (sid, d) in all {
+        if !names.contains_key(&sid) {
+            continue;
+        }
+        count(&mut summary, &d);
+        count(per.entry(sid).or_default(), &d);
+        if d.yanked {
+            yanked.push((sid, d));
+        } else if d.libyear.unwrap_or(0.0) > 0.0 {
+            worst.push((sid, d));
+        }
+    }
+    let drift = |d: &Dependency| d.libyear.unwrap_or(0.0);
+    worst.sort_by(|a, b| drift(&b.1).total_cmp(&drift(&a.1)));
+    worst.truncate(WORST);
+    yanked.extend(worst);
+    let slug = |id: &i64| names.get(id).map(|(s, _)| s.clone()).unwrap_or_default();
+    let mut services: Vec<ServiceFreshness> = per
+        .into_iter()
+        .map(|(id, s)| ServiceFreshness {
+            slug: slug(&id),
+            name: names.get(&id).map(|(_, n)| n.clone()).unwrap_or_default(),
+            summary: rounded(s),
+        })
+        .collect();
+    services.sort_by(|a, b| {
+        b.summary
+            .libyear
+            .total_cmp(&a.summary.libyear)
+            .then_with(|| a.slug.cmp(&b.slug))
+    });
+    Ok(Freshness {
+        summary: rounded(summary),
+        services,
+        worst: yanked
+            .into_iter()
+            .map(|(id, dependency)| ServiceDependency {
+                service: slug(&id),
+                dependency,
+            })
+            .collect(),
+        trend: trend_of(&mut conn, scope).await?,
+        registries: super::registry::status(store).await?,
+    })
+}
+
+/// Every dependency of every service, by service slug, for export.
+pub async fn export(store: &Store) -> Result<Vec<ServiceDependency>> {
+    let mut conn = store.pool.acquire().await?;
+    let names = services_in(&mut conn, Scope::All).await?;
+    let mut out: Vec<ServiceDependency> = uses(&mut conn, None, Utc::now())
+        .await?
+        .into_iter()
+        .filter_map(|(id, dependency)| {
+            names.get(&id).map(|(slug, _)| ServiceDependency {
+                service: slug.clone(),
+                dependency,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.service.cmp(&b.service));
+    Ok(out)
+}
+
+/// The export as CSV, one dependency use per line.
+pub fn csv(rows: &[ServiceDependency]) -> String {
+    use super::fixes::push_csv_row;
+    let mut out = String::from(
+        "service,ecosystem,package,version,direct,lockfile,state,latest,released_at,latest_at,\
+         libyear,pulse_days,majors_behind,minors_behind,patches_behind,breaking,yanked,\
+         registry_answered_at\n",
+    );
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    for r in rows {
+        let d = &r.dependency;
+        let cells = [
+            r.service.clone(),
+            d.ecosystem.clone(),
+            d.name.clone(),
+            d.version.clone(),
+            d.direct.map(|b| b.to_string()).unwrap_or_default(),
+            d.lockfile.clone(),
+            d.state.clone(),
+            opt(&d.latest),
+            opt(&d.released_at),
+            opt(&d.latest_at),
+            d.libyear.map(|y| format!("{y:.2}")).unwrap_or_default(),
+            d.pulse_days.map(|p| p.to_string()).unwrap_or_default(),
+            d.majors_behind.to_string(),
+            d.minors_behind.to_string(),
+            d.patches_behind.to_string(),
+            d.breaking.to_string(),
+            d.yanked.to_string(),
+            opt(&d.registry_answered_at),
+        ];
+        push_csv_row(&mut out, &cells);
+    }
+    out
 }
 
 #[cfg(test)]

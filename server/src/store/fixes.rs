@@ -547,6 +547,13 @@ fn csv_field(v: &str) -> String {
     }
 }
 
+/// Appends one CSV line of `cells`, each escaped.
+pub(crate) fn push_csv_row(out: &mut String, cells: &[String]) {
+    let line: Vec<String> = cells.iter().map(|c| csv_field(c)).collect();
+    out.push_str(&line.join(","));
+    out.push('\n');
+}
+
 /// The backlog as CSV, one fix per line.
 pub async fn csv(store: &Store, q: &FixQuery) -> Result<String> {
     let b = backlog(store, q).await?;
@@ -573,14 +580,7 @@ pub async fn csv(store: &Store, q: &FixQuery) -> Result<String> {
                 .and_then(|g| g.url.clone())
                 .unwrap_or_default(),
         ];
-        out.push_str(
-            &cells
-                .iter()
-                .map(|c| csv_field(c))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
-        out.push('\n');
+        push_csv_row(&mut out, &cells);
     }
     Ok(out)
 }

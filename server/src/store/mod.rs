@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod oncall;
 pub mod outbox;
 pub mod people;
+pub mod registry;
 pub mod runbooks;
 pub mod services;
 pub mod sessions;

@@ -224,7 +224,8 @@ async fn a_full_pass_runs_as_a_job_and_scores_every_service(app: TestApp) {
             "digest",
             "session-cleanup",
             "history-retention",
-            "github-sync"
+            "github-sync",
+            "dependencies"
         ]
     );
     let checks = &jobs.body["jobs"][0];
@@ -651,10 +652,27 @@ async fn history_is_kept_within_its_retention_limit(app: TestApp) {
     .execute(&app.store.pool)
     .await
     .expect("old run");
+    for day in ["2020-01-01", "2026-12-01"] {
+        sqlx::query(
+            "insert into dependency_days (service_id, day, packages, direct, outdated, \
+             breaking, yanked, missing, unknown, libyear, libyear_direct, computed_at) \
+             select id, $1, 10, 2, 3, 0, 0, 0, 0, 4.5, 1.25, $1 from services where slug = 'ledger'",
+        )
+        .bind(day)
+        .execute(&app.store.pool)
+        .await
+        .expect("old trend point");
+    }
     let run = run_job(&app, "history-retention").await;
     assert_eq!(run["outcome"], "succeeded", "{run}");
     assert_eq!(run["counts"]["history"], 2, "{run}");
     assert_eq!(run["counts"]["jobRuns"], 1, "{run}");
+    assert_eq!(run["counts"]["dependencyDays"], 1, "{run}");
+    assert_eq!(
+        count(&app, "select count(*) from dependency_days").await,
+        1,
+        "the recent trend point stays"
+    );
     assert_eq!(
         count(
             &app,

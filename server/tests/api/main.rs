@@ -19,6 +19,7 @@ mod notifications;
 mod oncall;
 mod oncall_health;
 mod people;
+mod registries;
 mod runbooks;
 mod scheduler;
 mod services;

@@ -25,6 +25,13 @@ pub enum Ecosystem {
 }
 
 impl Ecosystem {
+    pub const ALL: [Ecosystem; 4] = [Self::Crates, Self::Npm, Self::PyPI, Self::Go];
+
+    /// The ecosystem of an OSV name, as [`Ecosystem::name`] writes it.
+    pub fn parse(name: &str) -> Option<Ecosystem> {
+        Self::ALL.into_iter().find(|e| e.name() == name)
+    }
+
     /// The ecosystem as OSV names it, so that a package can be looked up as it is.
     pub fn name(self) -> &'static str {
         match self {

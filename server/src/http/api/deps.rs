@@ -7,9 +7,12 @@ use crate::http::AppState;
 use crate::store::audit::Actor;
 use crate::store::{deps, Store};
 use axum::extract::{DefaultBodyLimit, FromRequest, Path, Request, State};
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
 use axum::Json;
-use steward_app::api::deps::{Dependencies, Lockfile, LockfileUpload};
+use steward_app::api::deps::{
+    Dependencies, Freshness, Lockfile, LockfileUpload, ServiceDependency,
+};
 use steward_app::api::ErrorBody;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -22,6 +25,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(push))
         .layer(DefaultBodyLimit::max(LOCKFILE_LIMIT))
         .routes(routes!(dependencies))
+        .routes(routes!(organisation))
+        .routes(routes!(team))
+        .routes(routes!(export_csv))
+        .routes(routes!(export_json))
 }
 
 /// Push a lockfile of the service (from its CI, with a write token): `Cargo.lock`,
@@ -53,7 +60,9 @@ async fn push(
     Ok((status, Json(lockfile)))
 }
 
-/// The service's lockfiles and every package they resolve (direct where the file tells).
+/// The service's lockfiles and every package they resolve (direct where the file tells), each
+/// with its freshness figures from the registry data held, the service's summary and its
+/// daily trend.
 #[utoipa::path(get, path = "/services/{slug}/dependencies", tag = "dependencies",
     params(("slug" = String, Path, description = "Service slug")),
     responses((status = 200, body = Dependencies), (status = 404, body = ErrorBody)))]
@@ -62,4 +71,52 @@ async fn dependencies(
     Path(slug): Path<String>,
 ) -> Result<Json<Dependencies>> {
     Ok(Json(deps::dependencies(&store, &slug).await?))
+}
+
+/// The organisation's dependency freshness: the summary, every service with lockfiles (the
+/// most drift first), the worst dependencies and every yanked one, the daily trend, and each
+/// registry's sync state.
+#[utoipa::path(get, path = "/dependencies", tag = "dependencies",
+    responses((status = 200, body = Freshness)))]
+async fn organisation(State(store): State<Store>) -> Result<Json<Freshness>> {
+    Ok(Json(deps::freshness(&store, None).await?))
+}
+
+/// The same report for the services a team owns.
+#[utoipa::path(get, path = "/teams/{slug}/dependencies", tag = "dependencies",
+    params(("slug" = String, Path, description = "Team slug")),
+    responses((status = 200, body = Freshness), (status = 404, body = ErrorBody)))]
+async fn team(State(store): State<Store>, Path(slug): Path<String>) -> Result<Json<Freshness>> {
+    Ok(Json(deps::freshness(&store, Some(&slug)).await?))
+}
+
+/// Every dependency of every service, with its figures, as CSV (one use per line).
+#[utoipa::path(get, path = "/dependencies.csv", tag = "dependencies",
+    responses((status = 200, content_type = "text/csv", body = String)))]
+async fn export_csv(State(store): State<Store>) -> Result<impl IntoResponse> {
+    let rows = deps::export(&store).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"dependencies.csv\"",
+            ),
+        ],
+        deps::csv(&rows),
+    ))
+}
+
+/// Every dependency of every service, with its figures, as JSON.
+#[utoipa::path(get, path = "/dependencies.json", tag = "dependencies",
+    responses((status = 200, body = Vec<ServiceDependency>)))]
+async fn export_json(State(store): State<Store>) -> Result<impl IntoResponse> {
+    let rows = deps::export(&store).await?;
+    Ok((
+        [(
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"dependencies.json\"",
+        )],
+        Json(rows),
+    ))
 }
