@@ -22,6 +22,7 @@ const CATEGORIES: &[(&str, &str)] = &[
     ("on-call", "On-call"),
     ("catalog", "Catalog"),
     ("operations", "Operations"),
+    ("dependencies", "Dependencies"),
 ];
 const SEVERITIES: &[(&str, &str)] = &[
     ("critical", "Critical"),

@@ -370,6 +370,14 @@ pub async fn sync(
         "services".into(),
         store::deps::recompute(store, Utc::now()).await?,
     );
+    // Registry news is no catalog change the audit log shows: the checks read afresh (other
+    // replicas within the snapshot's maximum age).
+    if ["changed", "missing", "goDated"]
+        .iter()
+        .any(|k| counts.get(*k).is_some_and(|n| *n > 0))
+    {
+        store.forget_snapshot();
+    }
     Ok(counts)
 }
 

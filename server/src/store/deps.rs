@@ -7,6 +7,7 @@ use super::checks::findings::owners_of;
 use super::{now, services, Store};
 use crate::domain::authz::Action;
 use crate::domain::deps::figures::{figures, Known, Lookup};
+use crate::domain::deps::rules::DepsFacts;
 use crate::domain::deps::Ecosystem;
 use crate::domain::deps::{self, Package};
 use crate::error::{Error, Result};
@@ -416,6 +417,80 @@ pub async fn recompute(store: &Store, now: DateTime<Utc>) -> Result<i64> {
     tx.commit().await?;
     Ok(per.len() as i64)
 }
+/// What the dependency rules read of each service with lockfiles (of `ids` only, when
+/// given), from the registry data held.
+pub async fn facts(
+    conn: &mut AnyConnection,
+    now: DateTime<Utc>,
+    ids: Option<&[i64]>,
+) -> Result<std::collections::HashMap<i64, DepsFacts>> {
+    use crate::domain::checks::RunbookFacts;
+    use crate::domain::deps::rules::{subject, BehindFacts};
+    let mut synced: std::collections::HashMap<i64, String> = Default::default();
+    for r in
+        sqlx::query("select service_id, max(received_at) as at from lockfiles group by service_id")
+            .fetch_all(&mut *conn)
+            .await?
+    {
+        synced.insert(r.try_get("service_id")?, r.try_get("at")?);
+    }
+    let uses = match ids {
+        None => uses(conn, None, now).await?,
+        Some(ids) => {
+            let mut all = Vec::new();
+            for id in ids {
+                all.extend(uses(conn, Some(*id), now).await?);
+            }
+            all
+        }
+    };
+    let mut out: std::collections::HashMap<i64, DepsFacts> = Default::default();
+    for (sid, d) in uses {
+        let Some(at) = synced.get(&sid) else {
+            continue;
+        };
+        let f = out.entry(sid).or_insert_with(|| {
+            let synced_at = DateTime::parse_from_rfc3339(at)
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or(now);
+            DepsFacts {
+                synced_at,
+                synced_days: RunbookFacts::age_days(synced_at, now),
+                packages: 0,
+                pending: 0,
+                libyear_direct_centi: 0,
+                breaking: Vec::new(),
+                yanked: Vec::new(),
+                pulse: Vec::new(),
+            }
+        });
+        f.packages += 1;
+        f.pending += i64::from(d.registry_answered_at.is_none());
+        let key = subject(&d.ecosystem, &d.name);
+        if d.yanked {
+            f.yanked.push((key.clone(), d.version.clone()));
+        }
+        if d.direct != Some(true) {
+            continue;
+        }
+        f.libyear_direct_centi += (d.libyear.unwrap_or(0.0) * 100.0).round() as i64;
+        if d.breaking {
+            if let Some(latest) = &d.latest {
+                f.breaking.push(BehindFacts {
+                    subject: key.clone(),
+                    version: d.version.clone(),
+                    latest: latest.clone(),
+                    majors: d.majors_behind,
+                });
+            }
+        }
+        if let Some(days) = d.pulse_days {
+            f.pulse.push((key, days));
+        }
+    }
+    Ok(out)
+}
+
 /// Deletes trend points older than `before` (RFC 3339; its day counts).
 pub async fn prune(store: &Store, before: &str) -> Result<u64> {
     let day = before.get(..10).unwrap_or(before);

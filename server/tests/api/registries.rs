@@ -201,6 +201,7 @@ crate::both_db!(
     figures_come_from_the_registries_and_match_hand_computed_values,
     an_unchanged_package_costs_a_304_and_reports_follow_the_figures,
     a_failing_registry_keeps_the_last_good_figures,
+    the_decay_rules_turn_the_figures_into_findings,
 );
 
 async fn figures_come_from_the_registries_and_match_hand_computed_values(db: Db) {
@@ -444,4 +445,71 @@ async fn a_failing_registry_keeps_the_last_good_figures(db: Db) {
     expire(&app).await;
     sync(&app).await;
     assert!(item(&deps(&app).await, "serde")["registryError"].is_null());
+}
+
+async fn findings(app: &TestApp, rule: &str) -> Vec<String> {
+    let r = app
+        .get(&format!("/api/v1/findings?service=ledger&rule={rule}"))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let mut subjects: Vec<String> = r.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|f| f["subject"].as_str().expect("subject").to_string())
+        .collect();
+    subjects.sort();
+    subjects
+}
+
+async fn the_decay_rules_turn_the_figures_into_findings(db: Db) {
+    let registries = fake_registries().await;
+    let Some(app) = app(db, &registries).await else {
+        return;
+    };
+    // Lockfiles but no registry answer yet: unknown, never a pass.
+    assert_eq!(run_job(&app, "checks").await["outcome"], "succeeded");
+    let r = app
+        .get("/api/v1/findings?service=ledger&rule=deps.libyear")
+        .await;
+    assert_eq!(r.body["items"][0]["result"], "unknown", "{}", r.text);
+    assert_eq!(
+        findings(&app, "deps.yanked").await,
+        ["-"],
+        "unknown as a whole"
+    );
+    assert_eq!(
+        findings(&app, "deps.lockfile-synced").await,
+        Vec::<String>::new(),
+        "the lockfiles' age needs no registry"
+    );
+
+    sync(&app).await;
+    assert_eq!(run_job(&app, "checks").await["outcome"], "succeeded");
+    assert_eq!(findings(&app, "deps.yanked").await, ["PyPI:requests"]);
+    // @types/node four majors behind; golang.org/x/net at 0.10 with 0.30 out (below 1.0 a
+    // minor breaks); lodash and serde within their major.
+    assert_eq!(
+        findings(&app, "deps.breaking-behind").await,
+        ["Go:golang.org/x/net", "npm:@types/node"]
+    );
+    // Tier 1: at most 5 years; the direct dependencies add up to over 7.
+    let r = app
+        .get("/api/v1/findings?service=ledger&rule=deps.libyear")
+        .await;
+    let libyear = &r.body["items"][0];
+    assert_eq!(libyear["result"], "fail", "{}", r.text);
+    assert!(
+        libyear["details"]["libyear"].as_f64().expect("years") > 7.0,
+        "{libyear}"
+    );
+    // lodash's last release was 2021-02-20: over the two years of tier 1.
+    assert!(findings(&app, "deps.abandoned")
+        .await
+        .contains(&"npm:lodash".to_string()));
+    // Lockfiles just pushed: synced.
+    assert_eq!(
+        findings(&app, "deps.lockfile-synced").await,
+        Vec::<String>::new()
+    );
 }

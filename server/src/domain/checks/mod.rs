@@ -60,9 +60,10 @@ pub enum Category {
     OnCall,
     Catalog,
     Operations,
+    Dependencies,
 }
 text_enum!(Category { Ownership => "ownership", OnCall => "on-call", Catalog => "catalog",
-    Operations => "operations" });
+    Operations => "operations", Dependencies => "dependencies" });
 
 /// Which services a rule holds to account; empty lists mean all.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -170,6 +171,7 @@ pub fn registry() -> &'static [RuleDef] {
             .iter()
             .chain(crate::domain::runbooks::RULES)
             .chain(crate::domain::fixes::RULES)
+            .chain(crate::domain::deps::rules::RULES)
             .cloned()
             .collect()
     });
@@ -246,6 +248,8 @@ pub struct ServiceFacts {
     pub fixes: Vec<crate::domain::fixes::FixFacts>,
     /// Resolved SEV1–2 incidents on it with no fix recorded, with whole days since.
     pub unfixed_incidents: Vec<(crate::domain::fixes::UnfixedIncident, i64)>,
+    /// Its dependencies' freshness, when it has lockfiles.
+    pub deps: Option<crate::domain::deps::rules::DepsFacts>,
 }
 
 /// What the rules read of a runbook.

@@ -40,6 +40,16 @@ fn service(slug: &str) -> ServiceFacts {
         }),
         fixes: Vec::new(),
         unfixed_incidents: Vec::new(),
+        deps: Some(crate::domain::deps::rules::DepsFacts {
+            synced_at: now() - Duration::days(1),
+            synced_days: 1,
+            packages: 240,
+            pending: 0,
+            libyear_direct_centi: 180,
+            breaking: Vec::new(),
+            yanked: Vec::new(),
+            pulse: vec![("crates.io:serde".into(), 20)],
+        }),
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod figures;
 pub mod lockfiles;
 pub mod registry;
+pub mod rules;
 pub mod versions;
 
 pub use lockfiles::{detect, parse, python_name, Ecosystem, Format, Package, ParseError};

@@ -75,8 +75,6 @@ const UNSEEN: &[&str] = &[
     "rule.",
     "account.password",
     "incident.note",
-    // No rule reads lockfiles yet.
-    "lockfile.",
 ];
 
 /// Audit actions on an incident (the subject) that a patch of its services covers.
@@ -128,6 +126,7 @@ const ONE_SERVICE: &[&str] = &[
     "service.escalation_policy",
     "runbook.save",
     "runbook.review",
+    "lockfile.push",
 ];
 
 async fn stamp(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<Stamp> {
@@ -316,6 +315,11 @@ async fn read(conn: &mut AnyConnection, now: DateTime<Utc>, stamp: Stamp) -> Res
             services[*i].fixes = f;
         }
     }
+    for (id, d) in crate::store::deps::facts(conn, now, None).await? {
+        if let Some(i) = index.get(&id) {
+            services[*i].deps = Some(d);
+        }
+    }
     for (id, u) in unfixed {
         if let Some(i) = index.get(&id) {
             services[*i].unfixed_incidents = u;
@@ -466,6 +470,7 @@ async fn patch_services(
     }
     let mut runbooks = runbooks(conn, c.snap.now, Some(&ids)).await?;
     let (mut fixes, mut unfixed) = crate::store::fixes::facts(conn, c.snap.now, Some(&ids)).await?;
+    let mut dep_facts = crate::store::deps::facts(conn, c.snap.now, Some(&ids)).await?;
     let services = Arc::make_mut(&mut c.snap.services);
     let by_slug = Arc::make_mut(&mut c.snap.by_slug);
     // Place each: the same id under the same slug, or a new service after the last.
@@ -495,6 +500,7 @@ async fn patch_services(
         s.runbook = runbooks.remove(&s.id);
         s.fixes = fixes.remove(&s.id).unwrap_or_default();
         s.unfixed_incidents = unfixed.remove(&s.id).unwrap_or_default();
+        s.deps = dep_facts.remove(&s.id);
         s.cycle = services[i].cycle.take();
         services[i] = s;
         c.policy_of[i] = policy;
