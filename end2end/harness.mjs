@@ -105,6 +105,11 @@ export async function startServer({ parent = os.tmpdir() } = {}) {
         STEWARD_DEMO_PASSWORD: password,
         STEWARD_GITHUB_API_URL: github.url,
         STEWARD_GITHUB_TOKEN: FAKE_GITHUB_TOKEN,
+        // No package registry on the internet is asked during the browser tests.
+        STEWARD_REGISTRY_CRATES_URL: `${github.url}/registries/crates`,
+        STEWARD_REGISTRY_NPM_URL: `${github.url}/registries/npm`,
+        STEWARD_REGISTRY_PYPI_URL: `${github.url}/registries/pypi`,
+        STEWARD_REGISTRY_GO_URL: `${github.url}/registries/go`,
         RUST_LOG: process.env.RUST_LOG ?? 'info',
         NO_COLOR: '1',
       },

@@ -4,8 +4,7 @@
 
 use super::catalog::{check_link, Errors};
 use super::checks::{
-    self as checks, Applies, Category, Ctx, Level, Outcome, RuleDef, Settings, Severity, SOON_DAYS,
-    WHOLE,
+    self as checks, Category, Ctx, Level, Outcome, RuleDef, Settings, Severity, SOON_DAYS, WHOLE,
 };
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -260,28 +259,6 @@ pub const REVIEW_RULE: &str = "runbook.review";
 
 /// Services in production (or on their way out) of `tiers` (all when empty): experimental
 /// services are not held to them.
-fn rule_settings(
-    severity: Severity,
-    level: Level,
-    weight: i64,
-    tiers: &[i64],
-    thresholds: Option<[i64; 4]>,
-) -> Settings {
-    Settings {
-        enabled: true,
-        severity,
-        level,
-        weight,
-        applies: Applies {
-            tiers: tiers.to_vec(),
-            lifecycles: vec!["production".into(), "deprecated".into()],
-            kinds: Vec::new(),
-        },
-        thresholds,
-        enforced_from: None,
-    }
-}
-
 pub static RULES: &[RuleDef] = &[
     RuleDef {
         id: "runbook.exists",
@@ -289,7 +266,7 @@ pub static RULES: &[RuleDef] = &[
         description: "Tier 1 and 2 services have a runbook: what fails, how to confirm it,             what to do and whom to call.",
         how_to_fix: "Open the service's runbook and write its top failure modes.",
         category: Category::Operations,
-        defaults: || rule_settings(Severity::High, Level::Bronze, 8, &[1, 2], None),
+        defaults: || Settings::production(Severity::High, Level::Bronze, 8, &[1, 2], None),
         threshold_label: None,
         eval: has_runbook,
     },
@@ -299,7 +276,7 @@ pub static RULES: &[RuleDef] = &[
         description: "Someone read the runbook within the review interval of the service's             tier and saved it or marked it reviewed.",
         how_to_fix: "Read the runbook against the service as it runs today; correct it, or             mark it reviewed.",
         category: Category::Operations,
-        defaults: || rule_settings(Severity::Medium, Level::Silver, 4, &[], Some(REVIEW_DAYS)),
+        defaults: || Settings::production(Severity::Medium, Level::Silver, 4, &[], Some(REVIEW_DAYS)),
         threshold_label: Some("days between reviews"),
         eval: reviewed_recently,
     },
@@ -309,7 +286,7 @@ pub static RULES: &[RuleDef] = &[
         description: "The service's owners, dependencies, repository and tier are what they             were when the runbook was last reviewed.",
         how_to_fix: "Check the runbook against what changed (shown on the finding) and save             it or mark it reviewed.",
         category: Category::Operations,
-        defaults: || rule_settings(Severity::Medium, Level::Silver, 4, &[], None),
+        defaults: || Settings::production(Severity::Medium, Level::Silver, 4, &[], None),
         threshold_label: None,
         eval: not_suspect,
     },
@@ -319,7 +296,7 @@ pub static RULES: &[RuleDef] = &[
         description: "A tier 1 runbook names at least three ways the service fails, each             with what to do.",
         how_to_fix: "Add the failure modes you have seen in incidents: symptom, how to             confirm, mitigation, whom to escalate to.",
         category: Category::Operations,
-        defaults: || rule_settings(Severity::Medium, Level::Gold, 3, &[1], Some([3, 3, 3, 3])),
+        defaults: || Settings::production(Severity::Medium, Level::Gold, 3, &[1], Some([3, 3, 3, 3])),
         threshold_label: Some("failure modes at least"),
         eval: failure_modes,
     },

@@ -96,6 +96,30 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// Defaults of an area's rule that holds production and deprecated services of `tiers`
+    /// (all when empty) to account.
+    pub fn production(
+        severity: Severity,
+        level: Level,
+        weight: i64,
+        tiers: &[i64],
+        thresholds: Option<[i64; 4]>,
+    ) -> Settings {
+        Settings {
+            enabled: true,
+            severity,
+            level,
+            weight,
+            applies: Applies {
+                tiers: tiers.to_vec(),
+                lifecycles: vec!["production".into(), "deprecated".into()],
+                kinds: Vec::new(),
+            },
+            thresholds,
+            enforced_from: None,
+        }
+    }
+
     pub fn threshold(&self, tier: i64) -> Option<i64> {
         let i = usize::try_from(tier.clamp(1, 4) - 1).unwrap_or(3);
         self.thresholds.map(|t| t[i])

@@ -4,7 +4,7 @@
 //! were never looked up is unknown, never a pass.
 
 use crate::domain::checks::{
-    Applies, Category, Ctx, Level, Outcome, RuleDef, ServiceFacts, Settings, Severity, WHOLE,
+    Category, Ctx, Level, Outcome, RuleDef, ServiceFacts, Settings, Severity, WHOLE,
 };
 use chrono::{DateTime, Duration, Utc};
 
@@ -42,27 +42,6 @@ pub fn subject(ecosystem: &str, name: &str) -> String {
     format!("{ecosystem}:{name}")
 }
 
-fn settings(
-    severity: Severity,
-    level: Level,
-    weight: i64,
-    thresholds: Option<[i64; 4]>,
-) -> Settings {
-    Settings {
-        enabled: true,
-        severity,
-        level,
-        weight,
-        applies: Applies {
-            tiers: Vec::new(),
-            lifecycles: vec!["production".into(), "deprecated".into()],
-            kinds: Vec::new(),
-        },
-        thresholds,
-        enforced_from: None,
-    }
-}
-
 /// Years of drift of the direct dependencies, by tier.
 pub const LIBYEAR: [i64; 4] = [5, 10, 15, 25];
 /// Days without a release before a direct dependency counts as abandoned.
@@ -80,7 +59,7 @@ pub static RULES: &[RuleDef] = &[
         how_to_fix: "Update the dependencies with the most drift first (sort the Dependencies \
              tab by drift); each update takes its years off the sum.",
         category: Category::Dependencies,
-        defaults: || settings(Severity::Medium, Level::Silver, 4, Some(LIBYEAR)),
+        defaults: || Settings::production(Severity::Medium, Level::Silver, 4, &[], Some(LIBYEAR)),
         threshold_label: Some("years of drift at most"),
         eval: libyear,
     },
@@ -92,7 +71,7 @@ pub static RULES: &[RuleDef] = &[
         how_to_fix: "Plan the migration to the new major: read its changelog, update, and run \
              the tests.",
         category: Category::Dependencies,
-        defaults: || settings(Severity::Low, Level::Gold, 2, None),
+        defaults: || Settings::production(Severity::Low, Level::Gold, 2, &[], None),
         threshold_label: None,
         eval: breaking,
     },
@@ -104,7 +83,7 @@ pub static RULES: &[RuleDef] = &[
         how_to_fix: "Update the package to a version that is not yanked and push the new \
              lockfile.",
         category: Category::Dependencies,
-        defaults: || settings(Severity::High, Level::Bronze, 6, None),
+        defaults: || Settings::production(Severity::High, Level::Bronze, 6, &[], None),
         threshold_label: None,
         eval: yanked,
     },
@@ -117,7 +96,9 @@ pub static RULES: &[RuleDef] = &[
         how_to_fix: "Look for a maintained fork or replacement, or exempt the package with \
              the reason it is safe.",
         category: Category::Dependencies,
-        defaults: || settings(Severity::Medium, Level::Gold, 2, Some(ABANDONED_DAYS)),
+        defaults: || {
+            Settings::production(Severity::Medium, Level::Gold, 2, &[], Some(ABANDONED_DAYS))
+        },
         threshold_label: Some("days since the last release at most"),
         eval: abandoned,
     },
@@ -129,7 +110,7 @@ pub static RULES: &[RuleDef] = &[
         how_to_fix: "Run `steward deps push SERVICE FILE…` in the service's CI, or check \
              why its repository's sync fails.",
         category: Category::Dependencies,
-        defaults: || settings(Severity::Medium, Level::Bronze, 3, Some(SYNC_DAYS)),
+        defaults: || Settings::production(Severity::Medium, Level::Bronze, 3, &[], Some(SYNC_DAYS)),
         threshold_label: Some("days between syncs at most"),
         eval: synced,
     },
