@@ -278,6 +278,11 @@ async fn main() {
         drop(child);
         return;
     }
+    if std::env::var("STEWARD_BENCH_ONLY").as_deref() == Ok("deps") {
+        dependencies(&client, &base, &db, &child).await;
+        drop(child);
+        return;
+    }
     if std::env::var("STEWARD_BENCH_ONLY").as_deref() == Ok("checks") {
         checks_via_api(&client, &base).await;
         checks_passes(&client, &base, &db).await;
@@ -311,6 +316,7 @@ async fn main() {
     );
     on_call_now(&client, &base).await;
     incidents(&client, &base, &db).await;
+    dependencies(&client, &base, &db, &child).await;
     checks_via_api(&client, &base).await;
     println!(
         "server peak RSS: {:.1} MiB",
@@ -855,5 +861,206 @@ async fn incidents(client: &reqwest::Client, base: &str, db: &std::path::Path) {
             vec![format!("{base}/api/v1/services/svc-7/runbook")],
         )
         .await,
+    );
+}
+
+/// Runs job `name` through "Run now" and waits for its record: (seconds, the run).
+async fn run_job(client: &reqwest::Client, base: &str, name: &str) -> (f64, serde_json::Value) {
+    let run: serde_json::Value = client
+        .post(format!("{base}/api/v1/jobs/{name}/run"))
+        .send()
+        .await
+        .expect("run now")
+        .json()
+        .await
+        .expect("run");
+    let id = run["id"].as_i64().expect("run id");
+    loop {
+        let run: serde_json::Value = client
+            .get(format!("{base}/api/v1/jobs/runs/{id}"))
+            .send()
+            .await
+            .expect("run")
+            .json()
+            .await
+            .expect("run");
+        if run["finishedAt"].is_string() {
+            let at = |k: &str| {
+                chrono::DateTime::parse_from_rfc3339(run[k].as_str().expect("instant"))
+                    .expect("instant")
+            };
+            let secs = (at("finishedAt") - at("startedAt")).num_milliseconds() as f64 / 1e3;
+            return (secs, run);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Dependency freshness: 1,000 services × 300 locked packages drawn from an organisation's
+/// universe of 12,000 (a few very common, a long tail: as real lockfiles overlap), each with
+/// 40 releases over six years in the registry cache. The figures are recomputed from that
+/// cache by a run of the `dependencies` job with nothing due at the registries.
+async fn dependencies(client: &reqwest::Client, base: &str, db: &std::path::Path, child: &Server) {
+    use sqlx::Row;
+    const WITH: usize = 1_000;
+    const PER: usize = 300;
+    const UNIVERSE: u64 = 12_000;
+    const RELEASES: u64 = 40;
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .expect("pool");
+    let ids: Vec<i64> = sqlx::query("select id from services order by id limit $1")
+        .bind(WITH as i64)
+        .fetch_all(&pool)
+        .await
+        .expect("services")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let mut rng: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let package = |i: u64| -> (&'static str, String) {
+        match i % 10 {
+            0..=5 if i.is_multiple_of(5) => ("npm", format!("@northwind-{}/ui.kit-{i}", i % 37)),
+            0..=5 => ("npm", format!("left.pad-{i}")),
+            6 | 7 => ("crates.io", format!("tokio_util-{i}")),
+            8 => ("PyPI", format!("zope-interface-{i}")),
+            _ => ("Go", format!("github.com/northwind-{}/go.kit{i}", i % 53)),
+        }
+    };
+    let version = |eco: &str, r: u64| {
+        let (major, minor, patch) = (1 + r / 16, (r / 4) % 4, r % 4);
+        if eco == "Go" {
+            format!("v{major}.{minor}.{patch}")
+        } else {
+            format!("{major}.{minor}.{patch}")
+        }
+    };
+    let day = |d: i64| {
+        chrono::DateTime::from_timestamp(1_600_000_000 + d * 86_400, 0)
+            .expect("instant")
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    };
+    let start = Instant::now();
+    let mut tx = pool.begin().await.expect("tx");
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    for i in 0..UNIVERSE {
+        let (eco, name) = package(i);
+        let first = (next() % 800) as i64;
+        let gap = 1 + (next() % 50) as i64;
+        let missing = i.is_multiple_of(41);
+        let latest = RELEASES - 1;
+        sqlx::query(
+            "insert into registry_packages (ecosystem, name, status, etag, latest, latest_at, \
+             last_release_at, releases, fetched_at, checked_at, next_at) \
+             values ($1, $2, $3, 'W/\"1\"', $4, $5, $5, $6, $7, $7, '9999')",
+        )
+        .bind(eco)
+        .bind(&name)
+        .bind(if missing { "missing" } else { "found" })
+        .bind(version(eco, latest))
+        .bind(day(first + latest as i64 * gap))
+        .bind(RELEASES as i64)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await
+        .expect("package");
+        let mut sql = String::from(
+            "insert into registry_releases (ecosystem, name, version, published, yanked) values ",
+        );
+        for r in 0..RELEASES {
+            if r > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!(
+                "('{eco}', '{name}', '{}', '{}', {})",
+                version(eco, r),
+                day(first + r as i64 * gap),
+                i64::from(next().is_multiple_of(100))
+            ));
+        }
+        sqlx::query(&sql).execute(&mut *tx).await.expect("releases");
+    }
+    for (n, id) in ids.iter().enumerate() {
+        let lock: i64 = sqlx::query_scalar(
+            "insert into lockfiles (service_id, path, format, source, sha256, packages, \
+             received_at, received_by) values ($1, 'package-lock.json', 'package-lock', 'push', \
+             $2, $3, $4, 'bench') returning id",
+        )
+        .bind(id)
+        .bind(format!("{n:064x}"))
+        .bind(PER as i64)
+        .bind(&now)
+        .fetch_one(&mut *tx)
+        .await
+        .expect("lockfile");
+        let mut rows = Vec::with_capacity(PER);
+        let mut seen = std::collections::HashSet::new();
+        while rows.len() < PER {
+            // Quadratic skew: low indices (the common packages) come up far more often.
+            let u = next() % UNIVERSE;
+            let i = u * u / UNIVERSE;
+            if !seen.insert(i) {
+                continue;
+            }
+            let (eco, name) = package(i);
+            let r = next() % RELEASES;
+            rows.push(format!(
+                "({lock}, '{eco}', '{name}', '{}', {})",
+                version(eco, r),
+                i64::from(rows.len() < 30)
+            ));
+        }
+        sqlx::query(&format!(
+            "insert into lockfile_packages (lockfile_id, ecosystem, name, version, direct) values {}",
+            rows.join(", ")
+        ))
+        .execute(&mut *tx)
+        .await
+        .expect("packages");
+    }
+    tx.commit().await.expect("commit");
+    println!(
+        "dependencies: {WITH} services × {PER} packages of {UNIVERSE} × {RELEASES} releases written in {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
+    let (secs, run) = run_job(client, base, "dependencies").await;
+    println!(
+        "dependencies job, figures recomputed from the registry cache ({} services): {secs:.2} s ({}); server peak RSS since start {:.1} MiB",
+        run["counts"]["services"],
+        run["outcome"],
+        peak_rss_kib(&child.0) as f64 / 1024.0
+    );
+    let pages: Vec<String> = ids
+        .iter()
+        .take(200)
+        .map(|_| {
+            format!(
+                "{base}/api/v1/services/svc-{}/dependencies",
+                next() % WITH as u64
+            )
+        })
+        .collect();
+    report(
+        "GET /api/v1/services/{slug}/dependencies",
+        &load(client, pages).await,
+    );
+    let start = Instant::now();
+    let org = client
+        .get(format!("{base}/api/v1/dependencies"))
+        .send()
+        .await
+        .expect("org");
+    assert!(org.status().is_success());
+    let _ = org.bytes().await;
+    println!(
+        "GET /api/v1/dependencies (the organisation, {} uses): {:.0} ms",
+        WITH * PER,
+        start.elapsed().as_secs_f64() * 1e3
     );
 }

@@ -209,17 +209,15 @@ const USES: &str = "select l.service_id, l.path, p.ecosystem, p.name, p.version,
 /// of one service hold (direct when any says so).
 async fn uses(
     conn: &mut AnyConnection,
-    service: Option<i64>,
+    scope: Scope,
     now: DateTime<Utc>,
 ) -> Result<Vec<(i64, Dependency)>> {
-    let sql = match service {
-        Some(_) => format!(
-            "{USES} where l.service_id = $1 order by p.ecosystem, p.name, p.version, l.path"
-        ),
-        None => format!("{USES} order by l.service_id, p.ecosystem, p.name, p.version, l.path"),
-    };
+    let (clause, id) = scope.clause("l.service_id");
+    let sql = format!(
+        "{USES} where {clause} order by l.service_id, p.ecosystem, p.name, p.version, l.path"
+    );
     let mut q = sqlx::query(&sql);
-    if let Some(id) = service {
+    if let Some(id) = id {
         q = q.bind(id);
     }
     let rows = q.fetch_all(&mut *conn).await?;
@@ -335,7 +333,7 @@ pub async fn dependencies(store: &Store, slug: &str) -> Result<Dependencies> {
     .iter()
     .map(lockfile)
     .collect::<Result<Vec<_>>>()?;
-    let items: Vec<Dependency> = uses(&mut conn, Some(id), Utc::now())
+    let items: Vec<Dependency> = uses(&mut conn, Scope::Service(id), Utc::now())
         .await?
         .into_iter()
         .map(|(_, d)| d)
@@ -353,7 +351,7 @@ pub async fn dependencies(store: &Store, slug: &str) -> Result<Dependencies> {
         summary: rounded(summary),
         data_as_of,
         items,
-        trend: trend(&mut conn, &[id]).await?,
+        trend: trend_of(&mut conn, Scope::Service(id)).await?,
     })
 }
 
@@ -361,7 +359,7 @@ pub async fn dependencies(store: &Store, slug: &str) -> Result<Dependencies> {
 /// today's point of its trend. Returns the services counted.
 pub async fn recompute(store: &Store, now: DateTime<Utc>) -> Result<i64> {
     let mut conn = store.pool.acquire().await?;
-    let all = uses(&mut conn, None, now).await?;
+    let all = uses(&mut conn, Scope::All, now).await?;
     drop(conn);
     let mut per: Vec<(i64, FreshnessSummary)> = Vec::new();
     for (sid, d) in &all {
@@ -435,11 +433,11 @@ pub async fn facts(
         synced.insert(r.try_get("service_id")?, r.try_get("at")?);
     }
     let uses = match ids {
-        None => uses(conn, None, now).await?,
+        None => uses(conn, Scope::All, now).await?,
         Some(ids) => {
             let mut all = Vec::new();
             for id in ids {
-                all.extend(uses(conn, Some(*id), now).await?);
+                all.extend(uses(conn, Scope::Service(*id), now).await?);
             }
             all
         }
@@ -511,15 +509,18 @@ enum Scope {
 }
 
 impl Scope {
-    fn clause(self) -> (&'static str, Option<i64>) {
+    /// The condition on `column` (a service id), and its bind.
+    fn clause(self, column: &str) -> (String, Option<i64>) {
         match self {
-            Scope::Service(id) => ("d.service_id = $1", Some(id)),
+            Scope::Service(id) => (format!("{column} = $1"), Some(id)),
             Scope::Team(id) => (
-                "d.service_id in (select o.service_id from service_owners o \
-                 where o.team_id = $1)",
+                format!(
+                    "{column} in (select o.service_id from service_owners o \
+                     where o.team_id = $1)"
+                ),
                 Some(id),
             ),
-            Scope::All => ("1 = 1", None),
+            Scope::All => ("1 = 1".into(), None),
         }
     }
 }
@@ -528,7 +529,7 @@ impl Scope {
 const TREND_DAYS: i64 = 400;
 
 async fn trend_of(conn: &mut AnyConnection, scope: Scope) -> Result<Vec<FreshnessDay>> {
-    let (clause, id) = scope.clause();
+    let (clause, id) = scope.clause("d.service_id");
     let since = (Utc::now() - chrono::Duration::days(TREND_DAYS))
         .format("%Y-%m-%d")
         .to_string();
@@ -566,13 +567,6 @@ async fn trend_of(conn: &mut AnyConnection, scope: Scope) -> Result<Vec<Freshnes
             })
         })
         .collect()
-}
-
-async fn trend(conn: &mut AnyConnection, service: &[i64]) -> Result<Vec<FreshnessDay>> {
-    match service {
-        [id] => trend_of(conn, Scope::Service(*id)).await,
-        _ => trend_of(conn, Scope::All).await,
-    }
 }
 
 /// The services in scope, by id: slug and name.
@@ -618,7 +612,7 @@ pub async fn freshness(store: &Store, team: Option<&str>) -> Result<Freshness> {
         None => Scope::All,
     };
     let names = services_in(&mut conn, scope).await?;
-    let all = uses(&mut conn, None, Utc::now()).await?;
+    let all = uses(&mut conn, scope, Utc::now()).await?;
     let mut summary = FreshnessSummary::default();
     let mut per: std::collections::BTreeMap<i64, FreshnessSummary> = Default::default();
     let mut worst: Vec<(i64, Dependency)> = Vec::new();
@@ -673,7 +667,7 @@ pub async fn freshness(store: &Store, team: Option<&str>) -> Result<Freshness> {
 pub async fn export(store: &Store) -> Result<Vec<ServiceDependency>> {
     let mut conn = store.pool.acquire().await?;
     let names = services_in(&mut conn, Scope::All).await?;
-    let mut out: Vec<ServiceDependency> = uses(&mut conn, None, Utc::now())
+    let mut out: Vec<ServiceDependency> = uses(&mut conn, Scope::All, Utc::now())
         .await?
         .into_iter()
         .filter_map(|(id, dependency)| {
