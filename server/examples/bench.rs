@@ -341,41 +341,14 @@ async fn main() {
 /// "Run now" of the checks job through the API: a full pass over every service and rule,
 /// timed by the run's own record.
 async fn checks_via_api(client: &reqwest::Client, base: &str) {
-    let run: serde_json::Value = client
-        .post(format!("{base}/api/v1/jobs/checks/run"))
-        .send()
-        .await
-        .expect("run now")
-        .json()
-        .await
-        .expect("run");
-    let id = run["id"].as_i64().expect("run id");
-    loop {
-        let run: serde_json::Value = client
-            .get(format!("{base}/api/v1/jobs/runs/{id}"))
-            .send()
-            .await
-            .expect("run")
-            .json()
-            .await
-            .expect("run");
-        if run["finishedAt"].is_string() {
-            let at = |k: &str| {
-                chrono::DateTime::parse_from_rfc3339(run[k].as_str().expect("instant"))
-                    .expect("instant")
-            };
-            println!(
-                "checks job, full pass via Run now ({} rules × {} services): {:.2} s, {} findings opened ({})",
-                steward_server::domain::checks::registry().len(),
-                run["counts"]["evaluated"],
-                (at("finishedAt") - at("startedAt")).num_milliseconds() as f64 / 1e3,
-                run["counts"]["opened"],
-                run["outcome"],
-            );
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let (secs, run) = run_job(client, base, "checks").await;
+    println!(
+        "checks job, full pass via Run now ({} rules × {} services): {secs:.2} s, {} findings opened ({})",
+        steward_server::domain::checks::registry().len(),
+        run["counts"]["evaluated"],
+        run["counts"]["opened"],
+        run["outcome"],
+    );
 }
 
 /// The pass itself on the benchmark's database (the server idle beside it): a full pass when
