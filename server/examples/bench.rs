@@ -1002,11 +1002,29 @@ async fn dependencies(client: &reqwest::Client, base: &str, db: &std::path::Path
         "dependencies: {WITH} services × {PER} packages of {UNIVERSE} × {RELEASES} releases written in {:.1} s",
         start.elapsed().as_secs_f64()
     );
+    // The rows were written without figures, as after an upgrade: the first run computes
+    // every use's figures from the registry cache, the next ones add up what is stored.
     let (secs, run) = run_job(client, base, "dependencies").await;
     println!(
-        "dependencies job, figures recomputed from the registry cache ({} services): {secs:.2} s ({}); server peak RSS since start {:.1} MiB",
+        "dependencies job, first run: figures of {} package versions computed from the registry cache, {} services added up: {secs:.2} s ({}); server peak RSS since start {:.1} MiB",
+        run["counts"]["figured"],
         run["counts"]["services"],
         run["outcome"],
+        peak_rss_kib(&child.0) as f64 / 1024.0
+    );
+    let mut runs: Vec<f64> = Vec::new();
+    for _ in 0..5 {
+        let (secs, run) = run_job(client, base, "dependencies").await;
+        assert_eq!(run["outcome"], "succeeded", "{run}");
+        runs.push(secs);
+    }
+    runs.sort_by(f64::total_cmp);
+    println!(
+        "dependencies job, figures of {} services × {PER} uses recomputed from what is stored (nothing due): median of 5 runs {:.2} s (min {:.2}, max {:.2}); server peak RSS since start {:.1} MiB",
+        WITH,
+        runs[2],
+        runs[0],
+        runs[4],
         peak_rss_kib(&child.0) as f64 / 1024.0
     );
     let pages: Vec<String> = ids

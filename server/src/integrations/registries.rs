@@ -366,10 +366,11 @@ pub async fn sync(
             }
         }
     }
-    counts.insert(
-        "services".into(),
-        store::deps::recompute(store, Utc::now()).await?,
-    );
+    let (figured, services) = store::deps::recompute(store, Utc::now()).await?;
+    if figured > 0 {
+        counts.insert("figured".into(), figured as i64);
+    }
+    counts.insert("services".into(), services);
     // Registry news is no catalog change the audit log shows: the checks read afresh (other
     // replicas within the snapshot's maximum age).
     if ["changed", "missing", "goDated"]

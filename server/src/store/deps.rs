@@ -6,7 +6,7 @@ use super::audit::{self, Actor};
 use super::checks::findings::owners_of;
 use super::{now, services, Store};
 use crate::domain::authz::Action;
-use crate::domain::deps::figures::{figures, Known, Lookup};
+use crate::domain::deps::figures::{figures, pulse_days, Known, Lookup};
 use crate::domain::deps::rules::DepsFacts;
 use crate::domain::deps::Ecosystem;
 use crate::domain::deps::{self, Package};
@@ -142,6 +142,7 @@ pub async fn push(
     .fetch_one(&mut *tx)
     .await?;
     insert_packages(&mut tx, id, &packages).await?;
+    refigure(&mut tx, Refigure::Lockfile(id)).await?;
     let after = lockfile(
         &sqlx::query(&format!("{LOCKFILES} where l.id = $1"))
             .bind(id)
@@ -195,34 +196,236 @@ async fn insert_packages(conn: &mut AnyConnection, id: i64, packages: &[Package]
     Ok(())
 }
 
-/// Every package use with what its registry said: one row per (service, package, version),
-/// ordered so that the uses of one service come together. `service` narrows to one.
-const USES: &str = "select l.service_id, l.path, p.ecosystem, p.name, p.version, p.direct, \
-     rp.status, rp.latest, rp.latest_at, rp.last_release_at, rp.fetched_at, rp.error, \
-     rr.published, rr.yanked from lockfile_packages p \
-     join lockfiles l on l.id = p.lockfile_id \
-     left join registry_packages rp on rp.ecosystem = p.ecosystem and rp.name = p.name \
-     left join registry_releases rr on rr.ecosystem = p.ecosystem and rr.name = p.name \
-     and rr.version = p.version";
+/// Which uses get their figures computed afresh from the registry data held.
+#[derive(Debug, Clone, Copy)]
+pub enum Refigure<'a> {
+    /// Every use of one package (ecosystem, name): its registry answer changed.
+    Package(&'a str, &'a str),
+    /// The uses of a lockfile as it arrives.
+    Lockfile(i64),
+    /// Uses not computed yet (rows from before figures were kept, or after the way they are
+    /// computed changed), a batch at a time.
+    Unfigured,
+}
 
-/// Reads the uses, computes each one's figures, and merges a package that several lockfiles
-/// of one service hold (direct when any says so).
+/// Distinct versions figured per statement when catching up on unfigured uses.
+const REFIGURE_BATCH: usize = 5000;
+
+/// One distinct (ecosystem, name, version) with its figures, as stored.
+struct Figured {
+    ecosystem: String,
+    name: String,
+    version: String,
+    state: &'static str,
+    libyear: Option<f64>,
+    behind: [i64; 3],
+    breaking: bool,
+    yanked: bool,
+    released_at: Option<String>,
+}
+
+fn figure(r: &sqlx::any::AnyRow) -> Result<Figured> {
+    let ecosystem: String = r.try_get("ecosystem")?;
+    let version: String = r.try_get("version")?;
+    let status: Option<String> = r.try_get("status")?;
+    let latest: Option<String> = r.try_get("latest")?;
+    let latest_at: Option<String> = r.try_get("latest_at")?;
+    let released_at: Option<String> = r.try_get("published")?;
+    let known = Known {
+        lookup: match status.as_deref() {
+            Some("found") => Lookup::Found,
+            Some("missing") => Lookup::Missing,
+            _ => Lookup::Pending,
+        },
+        latest: latest.as_deref(),
+        latest_at: latest_at.as_deref(),
+        // Pulse moves with the clock: read from registry_packages, never stored.
+        last_release_at: None,
+        used_at: released_at.as_deref(),
+        used_yanked: r.try_get::<Option<i64>, _>("yanked")?.unwrap_or(0) == 1,
+    };
+    // An ecosystem Steward no longer reads stays unknown (and counts as figured).
+    let f = match Ecosystem::parse(&ecosystem) {
+        Some(eco) => figures(eco, &version, &known, Utc::now()),
+        None => figures(
+            Ecosystem::Npm,
+            "",
+            &Known {
+                lookup: Lookup::Pending,
+                ..known
+            },
+            Utc::now(),
+        ),
+    };
+    Ok(Figured {
+        name: r.try_get("name")?,
+        ecosystem,
+        version,
+        state: f.state.as_str(),
+        libyear: f.libyear,
+        behind: [
+            f.behind.majors as i64,
+            f.behind.minors as i64,
+            f.behind.patches as i64,
+        ],
+        breaking: f.breaking,
+        yanked: f.yanked,
+        released_at,
+    })
+}
+
+/// Computes the figures of the uses `which` names from the registry data held, and stores
+/// them on every use of the same package version (`Lockfile`: on that lockfile's only).
+/// Returns the distinct versions figured.
+pub async fn refigure(conn: &mut AnyConnection, which: Refigure<'_>) -> Result<u64> {
+    let (filter, tail) = match which {
+        Refigure::Package(..) => ("ecosystem = $1 and name = $2", String::new()),
+        Refigure::Lockfile(_) => ("lockfile_id = $1", String::new()),
+        Refigure::Unfigured => (
+            "figured = 0",
+            format!(" order by ecosystem, name, version limit {REFIGURE_BATCH}"),
+        ),
+    };
+    let sql = format!(
+        "select v.ecosystem, v.name, v.version, rp.status, rp.latest, rp.latest_at, \
+         rr.published, rr.yanked from (select distinct ecosystem, name, version \
+         from lockfile_packages where {filter}{tail}) v \
+         left join registry_packages rp on rp.ecosystem = v.ecosystem and rp.name = v.name \
+         left join registry_releases rr on rr.ecosystem = v.ecosystem and rr.name = v.name \
+         and rr.version = v.version"
+    );
+    let mut total = 0u64;
+    loop {
+        let mut q = sqlx::query(&sql);
+        q = match which {
+            Refigure::Package(eco, name) => q.bind(eco).bind(name),
+            Refigure::Lockfile(id) => q.bind(id),
+            Refigure::Unfigured => q,
+        };
+        let rows = q.fetch_all(&mut *conn).await?;
+        let figured = rows.iter().map(figure).collect::<Result<Vec<_>>>()?;
+        let mut updated = 0;
+        for chunk in figured.chunks(100) {
+            updated += store_figures(conn, chunk, which).await?;
+        }
+        total += figured.len() as u64;
+        if !matches!(which, Refigure::Unfigured) || figured.len() < REFIGURE_BATCH || updated == 0 {
+            return Ok(total);
+        }
+    }
+}
+
+/// One statement for a chunk of versions: `update … from (values …)` reads the same on both
+/// databases (their VALUES columns are both named column1, column2, …).
+async fn store_figures(
+    conn: &mut AnyConnection,
+    chunk: &[Figured],
+    which: Refigure<'_>,
+) -> Result<u64> {
+    const COLUMNS: usize = 11;
+    let mut sql = String::from(
+        "update lockfile_packages set figured = 1, state = v.column4, libyear = v.column5, \
+         majors = v.column6, minors = v.column7, patches = v.column8, breaking = v.column9, \
+         yanked = v.column10, released_at = v.column11 from (values ",
+    );
+    for i in 0..chunk.len() {
+        let n = i * COLUMNS;
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!(
+            "(cast(${} as text), cast(${} as text), cast(${} as text), cast(${} as text), \
+             cast(cast(${} as text) as double precision), cast(${} as bigint), \
+             cast(${} as bigint), \
+             cast(${} as bigint), cast(${} as bigint), cast(${} as bigint), cast(${} as text))",
+            n + 1,
+            n + 2,
+            n + 3,
+            n + 4,
+            n + 5,
+            n + 6,
+            n + 7,
+            n + 8,
+            n + 9,
+            n + 10,
+            n + 11
+        ));
+    }
+    sql.push_str(
+        ") as v where lockfile_packages.ecosystem = v.column1 \
+         and lockfile_packages.name = v.column2 and lockfile_packages.version = v.column3",
+    );
+    if let Refigure::Lockfile(_) = which {
+        sql.push_str(&format!(
+            " and lockfile_packages.lockfile_id = ${}",
+            chunk.len() * COLUMNS + 1
+        ));
+    }
+    let mut q = sqlx::query(&sql);
+    for f in chunk {
+        q = q
+            .bind(&f.ecosystem)
+            .bind(&f.name)
+            .bind(&f.version)
+            .bind(f.state)
+            // As text: the Any driver sends a null f64 to PostgreSQL as a float4.
+            .bind(f.libyear.map(|y| y.to_string()))
+            .bind(f.behind[0])
+            .bind(f.behind[1])
+            .bind(f.behind[2])
+            .bind(i64::from(f.breaking))
+            .bind(i64::from(f.yanked))
+            .bind(&f.released_at);
+    }
+    if let Refigure::Lockfile(id) = which {
+        q = q.bind(id);
+    }
+    Ok(q.execute(&mut *conn).await?.rows_affected())
+}
+
+/// Every package use with its stored figures and what its registry said: one row per
+/// lockfile entry, merged per (service, package, version) by [`uses`].
+const USES: &str = "select l.service_id, l.path, p.ecosystem, p.name, p.version, p.direct, \
+     p.state, p.libyear, p.majors, p.minors, p.patches, p.breaking, p.yanked, p.released_at, \
+     rp.latest, rp.latest_at, rp.last_release_at, rp.fetched_at, rp.error \
+     from lockfile_packages p join lockfiles l on l.id = p.lockfile_id \
+     left join registry_packages rp on rp.ecosystem = p.ecosystem and rp.name = p.name";
+
+/// The order that brings the entries of one (service, package, version) together, the first
+/// lockfile by path first.
+const BY_SERVICE: &str = "l.service_id, p.ecosystem, p.name, p.version, l.path";
+
+/// Reads the uses in `scope` that match `filter`, in `order` (which must keep the entries of
+/// one service's package version together), and merges a package version that several
+/// lockfiles of one service hold (direct when any says so).
 async fn uses(
     conn: &mut AnyConnection,
     scope: Scope,
+    filter: &str,
+    order: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<(i64, Dependency)>> {
+    merged(&use_rows(conn, scope, filter, order).await?, now)
+}
+
+async fn use_rows(
+    conn: &mut AnyConnection,
+    scope: Scope,
+    filter: &str,
+    order: &str,
+) -> Result<Vec<sqlx::any::AnyRow>> {
     let (clause, id) = scope.clause("l.service_id");
-    let sql = format!(
-        "{USES} where {clause} order by l.service_id, p.ecosystem, p.name, p.version, l.path"
-    );
+    let sql = format!("{USES} where {clause} and {filter} order by {order}");
     let mut q = sqlx::query(&sql);
     if let Some(id) = id {
         q = q.bind(id);
     }
-    let rows = q.fetch_all(&mut *conn).await?;
+    Ok(q.fetch_all(&mut *conn).await?)
+}
+
+fn merged(rows: &[sqlx::any::AnyRow], now: DateTime<Utc>) -> Result<Vec<(i64, Dependency)>> {
     let mut out: Vec<(i64, Dependency)> = Vec::with_capacity(rows.len());
-    for r in &rows {
+    for r in rows {
         let service_id: i64 = r.try_get("service_id")?;
         let ecosystem: String = r.try_get("ecosystem")?;
         let name: String = r.try_get("name")?;
@@ -241,53 +444,86 @@ async fn uses(
                 continue;
             }
         }
-        let Some(eco) = Ecosystem::parse(&ecosystem) else {
-            continue;
-        };
-        let status: Option<String> = r.try_get("status")?;
-        let latest: Option<String> = r.try_get("latest")?;
-        let latest_at: Option<String> = r.try_get("latest_at")?;
         let last_release_at: Option<String> = r.try_get("last_release_at")?;
-        let released_at: Option<String> = r.try_get("published")?;
-        let used_yanked = r.try_get::<Option<i64>, _>("yanked")?.unwrap_or(0) == 1;
-        let known = Known {
-            lookup: match status.as_deref() {
-                Some("found") => Lookup::Found,
-                Some("missing") => Lookup::Missing,
-                _ => Lookup::Pending,
-            },
-            latest: latest.as_deref(),
-            latest_at: latest_at.as_deref(),
-            last_release_at: last_release_at.as_deref(),
-            used_at: released_at.as_deref(),
-            used_yanked,
-        };
-        let f = figures(eco, &version, &known, now);
         out.push((
             service_id,
             Dependency {
-                state: f.state.as_str().into(),
-                libyear: f.libyear,
-                pulse_days: f.pulse_days,
-                majors_behind: f.behind.majors as i64,
-                minors_behind: f.behind.minors as i64,
-                patches_behind: f.behind.patches as i64,
-                breaking: f.breaking,
-                yanked: f.yanked,
+                state: r.try_get("state")?,
+                libyear: r.try_get("libyear")?,
+                pulse_days: pulse_days(last_release_at.as_deref(), now),
+                majors_behind: r.try_get("majors")?,
+                minors_behind: r.try_get("minors")?,
+                patches_behind: r.try_get("patches")?,
+                breaking: r.try_get::<i64, _>("breaking")? == 1,
+                yanked: r.try_get::<i64, _>("yanked")? == 1,
                 registry_answered_at: r.try_get("fetched_at")?,
                 registry_error: r.try_get("error")?,
                 lockfile: r.try_get("path")?,
+                latest: r.try_get("latest")?,
+                released_at: r.try_get("released_at")?,
+                latest_at: r.try_get("latest_at")?,
                 ecosystem,
                 name,
                 version,
                 direct,
-                latest,
-                released_at,
-                latest_at,
             },
         ));
     }
     Ok(out)
+}
+
+/// Each service's summary, added up by the database from the stored figures. A package
+/// version that several lockfiles of one service hold counts once (direct when any says so);
+/// a service with one lockfile, the common case, skips that grouping.
+async fn summaries(conn: &mut AnyConnection, scope: Scope) -> Result<Vec<(i64, FreshnessSummary)>> {
+    let (clause, id) = scope.clause("l.service_id");
+    let others = "select 1 from lockfiles o where o.service_id = l.service_id and o.id <> l.id";
+    let sql = format!(
+        "select u.service_id, count(*) as packages, \
+         cast(sum(case when u.direct = 1 then 1 else 0 end) as bigint) as direct, \
+         cast(sum(case when u.state = 'outdated' then 1 else 0 end) as bigint) as outdated, \
+         cast(sum(case when u.direct = 1 and u.breaking = 1 then 1 else 0 end) as bigint) \
+         as breaking, cast(sum(u.yanked) as bigint) as yanked, \
+         cast(sum(case when u.state = 'missing' then 1 else 0 end) as bigint) as missing, \
+         cast(sum(case when u.state = 'unknown' then 1 else 0 end) as bigint) as unknown, \
+         sum(coalesce(u.libyear, 0.0)) as libyear, \
+         sum(case when u.direct = 1 then coalesce(u.libyear, 0.0) else 0.0 end) \
+         as libyear_direct from (\
+         select l.service_id, p.direct, p.state, p.breaking, p.yanked, p.libyear \
+         from lockfile_packages p join lockfiles l on l.id = p.lockfile_id \
+         where {clause} and not exists ({others}) \
+         union all \
+         select l.service_id, max(p.direct) as direct, max(p.state) as state, \
+         max(p.breaking) as breaking, max(p.yanked) as yanked, max(p.libyear) as libyear \
+         from lockfile_packages p join lockfiles l on l.id = p.lockfile_id \
+         where {clause} and exists ({others}) \
+         group by l.service_id, p.ecosystem, p.name, p.version) u \
+         group by u.service_id order by u.service_id"
+    );
+    let mut q = sqlx::query(&sql);
+    if let Some(id) = id {
+        q = q.bind(id);
+    }
+    q.fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("service_id")?, summary_of(r)?)))
+        .collect()
+}
+
+/// A summary as the database added it up (columns named as its fields).
+fn summary_of(r: &sqlx::any::AnyRow) -> Result<FreshnessSummary> {
+    Ok(FreshnessSummary {
+        packages: r.try_get("packages")?,
+        direct: r.try_get("direct")?,
+        outdated: r.try_get("outdated")?,
+        breaking: r.try_get("breaking")?,
+        yanked: r.try_get("yanked")?,
+        missing: r.try_get("missing")?,
+        unknown: r.try_get("unknown")?,
+        libyear: r.try_get("libyear")?,
+        libyear_direct: r.try_get("libyear_direct")?,
+    })
 }
 
 /// Adds one dependency to a summary.
@@ -308,6 +544,19 @@ pub fn count(s: &mut FreshnessSummary, d: &Dependency) {
     if direct {
         s.libyear_direct += years;
     }
+}
+
+/// Adds one summary to another.
+fn add(total: &mut FreshnessSummary, s: &FreshnessSummary) {
+    total.packages += s.packages;
+    total.direct += s.direct;
+    total.outdated += s.outdated;
+    total.breaking += s.breaking;
+    total.yanked += s.yanked;
+    total.missing += s.missing;
+    total.unknown += s.unknown;
+    total.libyear += s.libyear;
+    total.libyear_direct += s.libyear_direct;
 }
 
 /// Figures kept to two decimals, so that sums read the same on both databases.
@@ -333,11 +582,17 @@ pub async fn dependencies(store: &Store, slug: &str) -> Result<Dependencies> {
     .iter()
     .map(lockfile)
     .collect::<Result<Vec<_>>>()?;
-    let items: Vec<Dependency> = uses(&mut conn, Scope::Service(id), Utc::now())
-        .await?
-        .into_iter()
-        .map(|(_, d)| d)
-        .collect();
+    let items: Vec<Dependency> = uses(
+        &mut conn,
+        Scope::Service(id),
+        "1 = 1",
+        BY_SERVICE,
+        Utc::now(),
+    )
+    .await?
+    .into_iter()
+    .map(|(_, d)| d)
+    .collect();
     let mut summary = FreshnessSummary::default();
     for d in &items {
         count(&mut summary, d);
@@ -355,21 +610,14 @@ pub async fn dependencies(store: &Store, slug: &str) -> Result<Dependencies> {
     })
 }
 
-/// Recomputes every service's figures from the registry data held, and keeps them as
-/// today's point of its trend. Returns the services counted.
-pub async fn recompute(store: &Store, now: DateTime<Utc>) -> Result<i64> {
+/// Computes the figures of uses not figured yet, then adds up every service's figures and
+/// keeps them as today's point of its trend. Returns the versions figured and the services
+/// counted.
+pub async fn recompute(store: &Store, now: DateTime<Utc>) -> Result<(u64, i64)> {
     let mut conn = store.pool.acquire().await?;
-    let all = uses(&mut conn, Scope::All, now).await?;
+    let figured = refigure(&mut conn, Refigure::Unfigured).await?;
+    let per = summaries(&mut conn, Scope::All).await?;
     drop(conn);
-    let mut per: Vec<(i64, FreshnessSummary)> = Vec::new();
-    for (sid, d) in &all {
-        if per.last().is_none_or(|(s, _)| s != sid) {
-            per.push((*sid, FreshnessSummary::default()));
-        }
-        if let Some((_, s)) = per.last_mut() {
-            count(s, d);
-        }
-    }
     let day = now.format("%Y-%m-%d").to_string();
     let at = super::jobs::text(now);
     let mut tx = store.begin().await?;
@@ -413,17 +661,16 @@ pub async fn recompute(store: &Store, now: DateTime<Utc>) -> Result<i64> {
         q.execute(&mut *tx).await?;
     }
     tx.commit().await?;
-    Ok(per.len() as i64)
+    Ok((figured, per.len() as i64))
 }
+
 /// What the dependency rules read of each service with lockfiles (of `ids` only, when
-/// given), from the registry data held.
+/// given), from the stored figures.
 pub async fn facts(
     conn: &mut AnyConnection,
     now: DateTime<Utc>,
     ids: Option<&[i64]>,
 ) -> Result<std::collections::HashMap<i64, DepsFacts>> {
-    use crate::domain::checks::RunbookFacts;
-    use crate::domain::deps::rules::{subject, BehindFacts};
     let mut synced: std::collections::HashMap<i64, String> = Default::default();
     for r in
         sqlx::query("select service_id, max(received_at) as at from lockfiles group by service_id")
@@ -432,45 +679,78 @@ pub async fn facts(
     {
         synced.insert(r.try_get("service_id")?, r.try_get("at")?);
     }
-    let uses = match ids {
-        None => uses(conn, Scope::All, now).await?,
-        Some(ids) => {
-            let mut all = Vec::new();
-            for id in ids {
-                all.extend(uses(conn, Scope::Service(*id), now).await?);
-            }
-            all
-        }
-    };
     let mut out: std::collections::HashMap<i64, DepsFacts> = Default::default();
-    for (sid, d) in uses {
+    match ids {
+        None => facts_in(conn, Scope::All, now, &synced, &mut out).await?,
+        Some(ids) => {
+            for id in ids {
+                facts_in(conn, Scope::Service(*id), now, &synced, &mut out).await?;
+            }
+        }
+    }
+    Ok(out)
+}
+
+async fn facts_in(
+    conn: &mut AnyConnection,
+    scope: Scope,
+    now: DateTime<Utc>,
+    synced: &std::collections::HashMap<i64, String>,
+    out: &mut std::collections::HashMap<i64, DepsFacts>,
+) -> Result<()> {
+    use crate::domain::checks::RunbookFacts;
+    use crate::domain::deps::rules::{subject, BehindFacts};
+    for (sid, s) in summaries(conn, scope).await? {
         let Some(at) = synced.get(&sid) else {
             continue;
         };
-        let f = out.entry(sid).or_insert_with(|| {
-            let synced_at = DateTime::parse_from_rfc3339(at)
-                .map(|t| t.with_timezone(&Utc))
-                .unwrap_or(now);
+        let synced_at = DateTime::parse_from_rfc3339(at)
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or(now);
+        out.insert(
+            sid,
             DepsFacts {
                 synced_at,
                 synced_days: RunbookFacts::age_days(synced_at, now),
-                packages: 0,
+                packages: s.packages,
                 pending: 0,
                 libyear_direct_centi: 0,
                 breaking: Vec::new(),
                 yanked: Vec::new(),
                 pulse: Vec::new(),
-            }
-        });
-        f.packages += 1;
-        f.pending += i64::from(d.registry_answered_at.is_none());
-        let key = subject(&d.ecosystem, &d.name);
-        if d.yanked {
-            f.yanked.push((key.clone(), d.version.clone()));
+            },
+        );
+    }
+    let (clause, id) = scope.clause("l.service_id");
+    // Versions whose package the registry has not answered for yet, each counted once.
+    let sql = format!(
+        "select u.service_id, count(*) as pending from (select distinct l.service_id, \
+         p.ecosystem, p.name, p.version from lockfile_packages p \
+         join lockfiles l on l.id = p.lockfile_id \
+         left join registry_packages rp on rp.ecosystem = p.ecosystem and rp.name = p.name \
+         where {clause} and rp.fetched_at is null) u group by u.service_id"
+    );
+    let mut q = sqlx::query(&sql);
+    if let Some(id) = id {
+        q = q.bind(id);
+    }
+    for r in q.fetch_all(&mut *conn).await? {
+        if let Some(f) = out.get_mut(&r.try_get::<i64, _>("service_id")?) {
+            f.pending = r.try_get("pending")?;
         }
-        if d.direct != Some(true) {
+    }
+    for (sid, d) in uses(conn, scope, "p.yanked = 1", BY_SERVICE, now).await? {
+        if let Some(f) = out.get_mut(&sid) {
+            f.yanked
+                .push((subject(&d.ecosystem, &d.name), d.version.clone()));
+        }
+    }
+    // Direct uses: merged, a version some lockfile says is direct is direct.
+    for (sid, d) in uses(conn, scope, "p.direct = 1", BY_SERVICE, now).await? {
+        let Some(f) = out.get_mut(&sid) else {
             continue;
-        }
+        };
+        let key = subject(&d.ecosystem, &d.name);
         f.libyear_direct_centi += (d.libyear.unwrap_or(0.0) * 100.0).round() as i64;
         if d.breaking {
             if let Some(latest) = &d.latest {
@@ -486,7 +766,7 @@ pub async fn facts(
             f.pulse.push((key, days));
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Deletes trend points older than `before` (RFC 3339; its day counts).
@@ -553,17 +833,7 @@ async fn trend_of(conn: &mut AnyConnection, scope: Scope) -> Result<Vec<Freshnes
         .map(|r| {
             Ok(FreshnessDay {
                 day: r.try_get("day")?,
-                summary: rounded(FreshnessSummary {
-                    packages: r.try_get("packages")?,
-                    direct: r.try_get("direct")?,
-                    outdated: r.try_get("outdated")?,
-                    breaking: r.try_get("breaking")?,
-                    yanked: r.try_get("yanked")?,
-                    missing: r.try_get("missing")?,
-                    unknown: r.try_get("unknown")?,
-                    libyear: r.try_get("libyear")?,
-                    libyear_direct: r.try_get("libyear_direct")?,
-                }),
+                summary: rounded(summary_of(r)?),
             })
         })
         .collect()
@@ -612,25 +882,30 @@ pub async fn freshness(store: &Store, team: Option<&str>) -> Result<Freshness> {
         None => Scope::All,
     };
     let names = services_in(&mut conn, scope).await?;
-    let all = uses(&mut conn, scope, Utc::now()).await?;
+    let now = Utc::now();
     let mut summary = FreshnessSummary::default();
     let mut per: std::collections::BTreeMap<i64, FreshnessSummary> = Default::default();
-    let mut worst: Vec<(i64, Dependency)> = Vec::new();
-    let mut yanked: Vec<(i64, Dependency)> = Vec::new();
-    for (sid, d) in all {
-        if !names.contains_key(&sid) {
-            continue;
-        }
-        count(&mut summary, &d);
-        count(per.entry(sid).or_default(), &d);
-        if d.yanked {
-            yanked.push((sid, d));
-        } else if d.libyear.unwrap_or(0.0) > 0.0 {
-            worst.push((sid, d));
+    for (sid, s) in summaries(&mut conn, scope).await? {
+        if names.contains_key(&sid) {
+            add(&mut summary, &s);
+            per.insert(sid, s);
         }
     }
-    let drift = |d: &Dependency| d.libyear.unwrap_or(0.0);
-    worst.sort_by(|a, b| drift(&b.1).total_cmp(&drift(&a.1)));
+    let mut yanked = uses(&mut conn, scope, "p.yanked = 1", BY_SERVICE, now).await?;
+    // The most drifted: asked for more until WORST distinct ones are in (the entries of a
+    // version several lockfiles hold merge into one).
+    let mut limit = WORST * 2;
+    let mut worst = loop {
+        let order = format!("p.libyear desc, {BY_SERVICE} limit {limit}");
+        let rows = use_rows(&mut conn, scope, "p.yanked = 0 and p.libyear > 0", &order).await?;
+        let found = merged(&rows, now)?;
+        if found.len() >= WORST || rows.len() < limit {
+            break found;
+        }
+        limit *= 4;
+    };
+    yanked.retain(|(sid, _)| names.contains_key(sid));
+    worst.retain(|(sid, _)| names.contains_key(sid));
     worst.truncate(WORST);
     yanked.extend(worst);
     let slug = |id: &i64| names.get(id).map(|(s, _)| s.clone()).unwrap_or_default();
@@ -667,16 +942,17 @@ pub async fn freshness(store: &Store, team: Option<&str>) -> Result<Freshness> {
 pub async fn export(store: &Store) -> Result<Vec<ServiceDependency>> {
     let mut conn = store.pool.acquire().await?;
     let names = services_in(&mut conn, Scope::All).await?;
-    let mut out: Vec<ServiceDependency> = uses(&mut conn, Scope::All, Utc::now())
-        .await?
-        .into_iter()
-        .filter_map(|(id, dependency)| {
-            names.get(&id).map(|(slug, _)| ServiceDependency {
-                service: slug.clone(),
-                dependency,
+    let mut out: Vec<ServiceDependency> =
+        uses(&mut conn, Scope::All, "1 = 1", BY_SERVICE, Utc::now())
+            .await?
+            .into_iter()
+            .filter_map(|(id, dependency)| {
+                names.get(&id).map(|(slug, _)| ServiceDependency {
+                    service: slug.clone(),
+                    dependency,
+                })
             })
-        })
-        .collect();
+            .collect();
     out.sort_by(|a, b| a.service.cmp(&b.service));
     Ok(out)
 }

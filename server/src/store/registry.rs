@@ -1,7 +1,9 @@
 //! What the registries said of each package in use: one row per (ecosystem, name) for the
 //! whole organisation, with its releases. A good answer replaces the releases; a fault only
-//! records itself, so the last good data stays and shows its age.
+//! records itself, so the last good data stays and shows its age. Every change of what a
+//! package's registry said refigures the uses of that package in the same transaction.
 
+use super::deps::{refigure, Refigure};
 use super::Store;
 use crate::domain::deps::registry::{summarize, Release};
 use crate::domain::deps::Ecosystem;
@@ -139,6 +141,7 @@ pub async fn changed(
     .bind(next_at)
     .execute(&mut *tx)
     .await?;
+    refigure(&mut tx, Refigure::Package(eco, &d.name)).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -161,6 +164,7 @@ pub async fn unchanged(store: &Store, d: &Due, now: &str, next_at: &str) -> Resu
 /// A 404: not in the registry. Releases seen before are kept (a registry that loses a
 /// package does not erase what it said of it).
 pub async fn missing(store: &Store, d: &Due, now: &str, next_at: &str) -> Result<()> {
+    let mut tx = store.begin().await?;
     sqlx::query(
         "update registry_packages set status = 'missing', etag = null, fetched_at = $3, \
          checked_at = $3, error = null, failures = 0, next_at = $4 \
@@ -170,8 +174,10 @@ pub async fn missing(store: &Store, d: &Due, now: &str, next_at: &str) -> Result
     .bind(&d.name)
     .bind(now)
     .bind(next_at)
-    .execute(&store.pool)
+    .execute(&mut *tx)
     .await?;
+    refigure(&mut tx, Refigure::Package(d.ecosystem.name(), &d.name)).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -230,6 +236,7 @@ pub async fn go_dated(store: &Store, module: &str, version: &str, at: &str) -> R
     .bind(at)
     .execute(&mut *tx)
     .await?;
+    refigure(&mut tx, Refigure::Package("Go", module)).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -202,6 +202,7 @@ crate::both_db!(
     an_unchanged_package_costs_a_304_and_reports_follow_the_figures,
     a_failing_registry_keeps_the_last_good_figures,
     the_decay_rules_turn_the_figures_into_findings,
+    figures_are_kept_per_use_and_follow_each_answer,
 );
 
 async fn figures_come_from_the_registries_and_match_hand_computed_values(db: Db) {
@@ -512,4 +513,101 @@ async fn the_decay_rules_turn_the_figures_into_findings(db: Db) {
         findings(&app, "deps.lockfile-synced").await,
         Vec::<String>::new()
     );
+}
+
+/// A lockfile of lodash 4.17.15 alone, direct.
+const LODASH_LOCK: &str = r#"{
+  "name": "app", "version": "1.0.0", "lockfileVersion": 3,
+  "packages": {
+    "": { "name": "app", "version": "1.0.0", "dependencies": { "lodash": "^4.17.15" } },
+    "node_modules/lodash": { "version": "4.17.15" }
+  }
+}"#;
+
+async fn push(app: &TestApp, service: &str, path: &str, content: &str) {
+    let r = app
+        .post(
+            &format!("/api/v1/services/{service}/lockfiles"),
+            &json!({"path": path, "content": content}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{path}: {}", r.text);
+}
+
+async fn figures_are_kept_per_use_and_follow_each_answer(db: Db) {
+    let registries = fake_registries().await;
+    let Some(app) = app(db, &registries).await else {
+        return;
+    };
+    sync(&app).await;
+    // Pushed once the registry has answered: figured at once, before any sync.
+    push(&app, "ledger", "admin/package-lock.json", LODASH_LOCK).await;
+    push(&app, "status-page", "package-lock.json", LODASH_LOCK).await;
+    let status = app.get("/api/v1/services/status-page/dependencies").await;
+    assert_eq!(status.status, 200, "{}", status.text);
+    let lodash = item(&status.body, "lodash");
+    assert_eq!(lodash["state"], "outdated", "{lodash}");
+    assert!((years(lodash) - 1.5949).abs() < 0.0001, "{lodash}");
+    // The same version in two lockfiles of one service counts once, in the service's own
+    // summary and in what the database adds up for the trend and the reports.
+    let d = deps(&app).await;
+    assert_eq!(d["summary"]["packages"], 6, "{}", d["summary"]);
+    let counts = sync(&app).await;
+    assert_eq!(counts["services"], 2, "{counts}");
+    assert!(
+        counts.get("figured").is_none(),
+        "all figured already: {counts}"
+    );
+    let org = app.get("/api/v1/dependencies").await;
+    assert_eq!(org.status, 200, "{}", org.text);
+    assert_eq!(
+        org.body["summary"]["packages"], 7,
+        "{}",
+        org.body["summary"]
+    );
+    assert_eq!(org.body["trend"][0]["packages"], 7);
+    let total = d["summary"]["libyear"].as_f64().expect("ledger") + 1.59;
+    assert!(
+        (org.body["summary"]["libyear"].as_f64().expect("org") - total).abs() < 0.011,
+        "{}",
+        org.body["summary"]
+    );
+    let ledger = org.body["services"]
+        .as_array()
+        .expect("services")
+        .iter()
+        .find(|s| s["slug"] == "ledger")
+        .expect("ledger")
+        .clone();
+    assert_eq!(ledger["summary"], d["summary"], "the same sums both ways");
+    let worst: Vec<(&str, &str)> = org.body["worst"]
+        .as_array()
+        .expect("worst")
+        .iter()
+        .map(|w| {
+            (
+                w["service"].as_str().expect("s"),
+                w["name"].as_str().expect("n"),
+            )
+        })
+        .collect();
+    let twice = worst.iter().filter(|w| **w == ("ledger", "lodash")).count();
+    assert_eq!(twice, 1, "one entry for ledger's lodash: {worst:?}");
+
+    // Uses from before figures were kept (or after the way they are computed changes) are
+    // caught up by the next run.
+    sqlx::query(
+        "update lockfile_packages set figured = 0, state = 'unknown', libyear = null, \
+         majors = 0, minors = 0, patches = 0, breaking = 0, yanked = 0, released_at = null",
+    )
+    .execute(&app.store.pool)
+    .await
+    .expect("forget");
+    assert_eq!(item(&deps(&app).await, "lodash")["state"], "unknown");
+    let counts = sync(&app).await;
+    assert_eq!(counts["figured"], 6, "distinct versions in use: {counts}");
+    let again = deps(&app).await;
+    assert_eq!(again["summary"], d["summary"]);
+    assert!((years(item(&again, "lodash")) - 1.5949).abs() < 0.0001);
+    assert_eq!(item(&again, "requests")["yanked"], true);
 }

@@ -80,11 +80,16 @@ fn at(text: Option<&str>) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
+/// Days since `last_release_at` (the package's newest release), never negative.
+pub fn pulse_days(last_release_at: Option<&str>, now: DateTime<Utc>) -> Option<i64> {
+    at(last_release_at).map(|t| (now - t).num_days().max(0))
+}
+
 pub fn figures(ecosystem: Ecosystem, used: &str, known: &Known, now: DateTime<Utc>) -> Figures {
     let mut f = Figures {
         state: State::Unknown,
         libyear: None,
-        pulse_days: at(known.last_release_at).map(|t| (now - t).num_days().max(0)),
+        pulse_days: pulse_days(known.last_release_at, now),
         behind: Behind::default(),
         breaking: false,
         yanked: known.used_yanked,
