@@ -205,6 +205,9 @@ pub struct RegistrySettings {
     pub timeout: std::time::Duration,
     /// Packages one run looks up at most (the rest wait for the next run).
     pub batch: usize,
+    /// OSV's API (`https://api.osv.dev`), asked which advisories affect each version in use;
+    /// `None` (set empty) for an air-gapped install that loads OSV export archives instead.
+    pub osv_url: Option<url::Url>,
 }
 
 impl Default for RegistrySettings {
@@ -221,6 +224,7 @@ impl Default for RegistrySettings {
             crates_requests_per_second: 1.0,
             timeout: std::time::Duration::from_secs(20),
             batch: 5000,
+            osv_url: Some(url("https://api.osv.dev")),
         }
     }
 }
@@ -238,6 +242,7 @@ struct FileRegistries {
     requests_per_second: Option<f64>,
     crates_requests_per_second: Option<f64>,
     timeout_secs: Option<u64>,
+    osv_url: Option<String>,
 }
 
 fn registry_url(v: &str, key: &str) -> anyhow::Result<url::Url> {
@@ -246,6 +251,14 @@ fn registry_url(v: &str, key: &str) -> anyhow::Result<url::Url> {
         anyhow::bail!("{key}: '{v}' is not an http(s) URL");
     }
     Ok(u)
+}
+
+/// A URL that can be set empty to turn its integration off.
+fn optional_url(v: &str, key: &str) -> anyhow::Result<Option<url::Url>> {
+    if v.trim().is_empty() {
+        return Ok(None);
+    }
+    registry_url(v, key).map(Some)
 }
 
 impl RegistrySettings {
@@ -259,6 +272,9 @@ impl RegistrySettings {
             if let Some(v) = v {
                 *slot = registry_url(&v, key)?;
             }
+        }
+        if let Some(v) = f.osv_url {
+            self.osv_url = optional_url(&v, "registries.osv_url")?;
         }
         if let Some(h) = f.ttl_hours {
             self.ttl = std::time::Duration::from_secs(h.saturating_mul(3600));
@@ -284,6 +300,9 @@ impl RegistrySettings {
             if let Some(v) = var(name).filter(|v| !v.is_empty()) {
                 *slot = registry_url(&v, name)?;
             }
+        }
+        if let Some(v) = var("STEWARD_OSV_URL") {
+            self.osv_url = optional_url(&v, "STEWARD_OSV_URL")?;
         }
         if let Some(v) = var("STEWARD_REGISTRY_TTL_HOURS") {
             let h: u64 = v

@@ -79,6 +79,34 @@ pub struct Dependency {
     /// (the figures then come from the answer before).
     pub registry_answered_at: Option<String>,
     pub registry_error: Option<String>,
+    /// Open advisories affecting the version in use (OSV), the worst first; RustSec's
+    /// informational notices (an unmaintained crate) among them carry `informational`.
+    #[serde(default)]
+    pub advisories: Vec<Advisory>,
+}
+
+/// An advisory affecting a version in use, as OSV records it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Advisory {
+    /// OSV's id (`GHSA-…`, `RUSTSEC-…`, `PYSEC-…`, `GO-…`).
+    pub id: String,
+    /// CVE and other names of the same advisory.
+    pub aliases: Vec<String>,
+    /// `None` until its record has been read.
+    pub summary: Option<String>,
+    /// `critical`, `high`, `medium`, `low` (from the CVSS v3 base score, else the
+    /// advisory database's own word) or `unknown`.
+    pub severity: String,
+    /// CVSS v3 base score, when the advisory has a vector.
+    pub score: Option<f64>,
+    /// The lowest version above the one in use that fixes it, when one is known.
+    pub fixed: Option<String>,
+    /// `unmaintained`, `unsound` or `notice`: a RustSec notice rather than a vulnerability.
+    pub informational: Option<String>,
+    /// The advisory on osv.dev.
+    pub url: String,
 }
 
 /// A set of dependencies reduced to counts (a service's, a team's, the organisation's).
@@ -97,6 +125,12 @@ pub struct FreshnessSummary {
     /// Libyear drift summed over every dependency, and over the direct ones.
     pub libyear: f64,
     pub libyear_direct: f64,
+    /// Dependencies with at least one open advisory (RustSec notices aside).
+    #[serde(default)]
+    pub vulnerable: i64,
+    /// Dependencies RustSec lists as unmaintained.
+    #[serde(default)]
+    pub unmaintained: i64,
 }
 
 /// `GET /services/{slug}/dependencies`.

@@ -3,4 +3,5 @@
 
 pub mod github;
 pub mod notify;
+pub mod osv;
 pub mod registries;

@@ -4,7 +4,8 @@
 //! package costs a 304), keeps each registry to its requests in flight and per second, and
 //! says who is asking in its User-Agent. Whatever a registry answers (5xx, a timeout, a body
 //! that is not its document), the last good data stays: the package is marked with the fault
-//! and its age, and looked up again with backoff.
+//! and its age, and looked up again with backoff. The same run asks OSV about the versions
+//! in use ([`super::osv`]).
 
 use crate::configuration::RegistrySettings;
 use crate::domain::deps::registry::{self as parse, Release};
@@ -94,6 +95,8 @@ pub struct Registries {
     http: reqwest::Client,
     pub settings: RegistrySettings,
     pacers: [Pacer; 4],
+    /// OSV, unless its URL is set empty (an air-gapped install loads export archives).
+    pub osv: Option<super::osv::Osv>,
 }
 
 impl std::fmt::Debug for Registries {
@@ -132,7 +135,12 @@ impl Registries {
             .user_agent(agent)
             .build()?;
         let pacer = |rps| Pacer::new(settings.concurrency, rps);
+        let osv = settings
+            .osv_url
+            .clone()
+            .map(|u| super::osv::Osv::new(http.clone(), u, settings.concurrency));
         Ok(Registries {
+            osv,
             http,
             settings: settings.clone(),
             pacers: [
@@ -366,6 +374,9 @@ pub async fn sync(
             }
         }
     }
+    if registries.osv.is_some() {
+        super::osv::sync(store, registries, &mut counts).await?;
+    }
     let (figured, services) = store::deps::recompute(store, Utc::now()).await?;
     if figured > 0 {
         counts.insert("figured".into(), figured as i64);
@@ -373,9 +384,15 @@ pub async fn sync(
     counts.insert("services".into(), services);
     // Registry news is no catalog change the audit log shows: the checks read afresh (other
     // replicas within the snapshot's maximum age).
-    if ["changed", "missing", "goDated"]
-        .iter()
-        .any(|k| counts.get(*k).is_some_and(|n| *n > 0))
+    if [
+        "changed",
+        "missing",
+        "goDated",
+        "osvChanged",
+        "advisoriesRead",
+    ]
+    .iter()
+    .any(|k| counts.get(*k).is_some_and(|n| *n > 0))
     {
         store.forget_snapshot();
     }
@@ -393,7 +410,7 @@ fn with_segments(base: &url::Url, segments: &[String]) -> url::Url {
     url
 }
 
-fn transport(e: reqwest::Error) -> Fault {
+pub(crate) fn transport(e: reqwest::Error) -> Fault {
     if e.is_timeout() {
         Fault::Timeout
     } else if e.is_decode() || e.is_body() {

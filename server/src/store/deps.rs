@@ -143,6 +143,7 @@ pub async fn push(
     .await?;
     insert_packages(&mut tx, id, &packages).await?;
     refigure(&mut tx, Refigure::Lockfile(id)).await?;
+    super::vulns::enroll(&mut tx, id).await?;
     let after = lockfile(
         &sqlx::query(&format!("{LOCKFILES} where l.id = $1"))
             .bind(id)
@@ -196,11 +197,13 @@ async fn insert_packages(conn: &mut AnyConnection, id: i64, packages: &[Package]
     Ok(())
 }
 
-/// Which uses get their figures computed afresh from the registry data held.
+/// Which uses get their figures computed afresh from the registry and advisory data held.
 #[derive(Debug, Clone, Copy)]
 pub enum Refigure<'a> {
     /// Every use of one package (ecosystem, name): its registry answer changed.
     Package(&'a str, &'a str),
+    /// Every use of these versions (ecosystem, name, version): their advisories changed.
+    Versions(&'a [(String, String, String)]),
     /// The uses of a lockfile as it arrives.
     Lockfile(i64),
     /// Uses not computed yet (rows from before figures were kept, or after the way they are
@@ -210,6 +213,16 @@ pub enum Refigure<'a> {
 
 /// Distinct versions figured per statement when catching up on unfigured uses.
 const REFIGURE_BATCH: usize = 5000;
+
+/// Open advisories of the version `v` names (withdrawn ones and RustSec's informational
+/// notices aside), and its unmaintained notices.
+const ADVISORIES_OF_V: &str = "(select count(*) from package_vulnerabilities pv \
+     left join vulnerabilities vr on vr.id = pv.vulnerability_id \
+     where pv.ecosystem = v.ecosystem and pv.name = v.name and pv.version = v.version \
+     and pv.informational is null and vr.withdrawn is null) as vulnerable, \
+     (select count(*) from package_vulnerabilities pv where pv.ecosystem = v.ecosystem \
+     and pv.name = v.name and pv.version = v.version \
+     and pv.informational = 'unmaintained') as unmaintained";
 
 /// One distinct (ecosystem, name, version) with its figures, as stored.
 struct Figured {
@@ -222,6 +235,8 @@ struct Figured {
     breaking: bool,
     yanked: bool,
     released_at: Option<String>,
+    vulnerable: i64,
+    unmaintained: i64,
 }
 
 fn figure(r: &sqlx::any::AnyRow) -> Result<Figured> {
@@ -271,25 +286,51 @@ fn figure(r: &sqlx::any::AnyRow) -> Result<Figured> {
         breaking: f.breaking,
         yanked: f.yanked,
         released_at,
+        vulnerable: r.try_get("vulnerable")?,
+        unmaintained: r.try_get("unmaintained")?,
     })
 }
 
-/// Computes the figures of the uses `which` names from the registry data held, and stores
-/// them on every use of the same package version (`Lockfile`: on that lockfile's only).
-/// Returns the distinct versions figured.
+/// Computes the figures of the uses `which` names from the data held, and stores them on
+/// every use of the same package version (`Lockfile`: on that lockfile's only). Returns the
+/// distinct versions figured.
 pub async fn refigure(conn: &mut AnyConnection, which: Refigure<'_>) -> Result<u64> {
+    if let Refigure::Versions(all) = which {
+        let mut total = 0;
+        for chunk in all.chunks(300) {
+            total += refigure_some(conn, which, chunk).await?;
+        }
+        return Ok(total);
+    }
+    refigure_some(conn, which, &[]).await
+}
+
+async fn refigure_some(
+    conn: &mut AnyConnection,
+    which: Refigure<'_>,
+    versions: &[(String, String, String)],
+) -> Result<u64> {
     let (filter, tail) = match which {
-        Refigure::Package(..) => ("ecosystem = $1 and name = $2", String::new()),
-        Refigure::Lockfile(_) => ("lockfile_id = $1", String::new()),
+        Refigure::Package(..) => ("ecosystem = $1 and name = $2".to_string(), String::new()),
+        Refigure::Versions(_) => {
+            let rows: Vec<String> = (0..versions.len())
+                .map(|i| format!("(${}, ${}, ${})", i * 3 + 1, i * 3 + 2, i * 3 + 3))
+                .collect();
+            (
+                format!("(ecosystem, name, version) in (values {})", rows.join(", ")),
+                String::new(),
+            )
+        }
+        Refigure::Lockfile(_) => ("lockfile_id = $1".to_string(), String::new()),
         Refigure::Unfigured => (
-            "figured = 0",
+            "figured = 0".to_string(),
             format!(" order by ecosystem, name, version limit {REFIGURE_BATCH}"),
         ),
     };
     let sql = format!(
         "select v.ecosystem, v.name, v.version, rp.status, rp.latest, rp.latest_at, \
-         rr.published, rr.yanked from (select distinct ecosystem, name, version \
-         from lockfile_packages where {filter}{tail}) v \
+         rr.published, rr.yanked, {ADVISORIES_OF_V} from (select distinct ecosystem, name, \
+         version from lockfile_packages where {filter}{tail}) v \
          left join registry_packages rp on rp.ecosystem = v.ecosystem and rp.name = v.name \
          left join registry_releases rr on rr.ecosystem = v.ecosystem and rr.name = v.name \
          and rr.version = v.version"
@@ -299,6 +340,12 @@ pub async fn refigure(conn: &mut AnyConnection, which: Refigure<'_>) -> Result<u
         let mut q = sqlx::query(&sql);
         q = match which {
             Refigure::Package(eco, name) => q.bind(eco).bind(name),
+            Refigure::Versions(_) => {
+                for (e, n, v) in versions {
+                    q = q.bind(e).bind(n).bind(v);
+                }
+                q
+            }
             Refigure::Lockfile(id) => q.bind(id),
             Refigure::Unfigured => q,
         };
@@ -322,11 +369,12 @@ async fn store_figures(
     chunk: &[Figured],
     which: Refigure<'_>,
 ) -> Result<u64> {
-    const COLUMNS: usize = 11;
+    const COLUMNS: usize = 13;
     let mut sql = String::from(
         "update lockfile_packages set figured = 1, state = v.column4, libyear = v.column5, \
          majors = v.column6, minors = v.column7, patches = v.column8, breaking = v.column9, \
-         yanked = v.column10, released_at = v.column11 from (values ",
+         yanked = v.column10, released_at = v.column11, vulnerable = v.column12, \
+         unmaintained = v.column13 from (values ",
     );
     for i in 0..chunk.len() {
         let n = i * COLUMNS;
@@ -337,7 +385,8 @@ async fn store_figures(
             "(cast(${} as text), cast(${} as text), cast(${} as text), cast(${} as text), \
              cast(cast(${} as text) as double precision), cast(${} as bigint), \
              cast(${} as bigint), \
-             cast(${} as bigint), cast(${} as bigint), cast(${} as bigint), cast(${} as text))",
+             cast(${} as bigint), cast(${} as bigint), cast(${} as bigint), cast(${} as text), \
+             cast(${} as bigint), cast(${} as bigint))",
             n + 1,
             n + 2,
             n + 3,
@@ -348,7 +397,9 @@ async fn store_figures(
             n + 8,
             n + 9,
             n + 10,
-            n + 11
+            n + 11,
+            n + 12,
+            n + 13
         ));
     }
     sql.push_str(
@@ -375,7 +426,9 @@ async fn store_figures(
             .bind(f.behind[2])
             .bind(i64::from(f.breaking))
             .bind(i64::from(f.yanked))
-            .bind(&f.released_at);
+            .bind(&f.released_at)
+            .bind(f.vulnerable)
+            .bind(f.unmaintained);
     }
     if let Refigure::Lockfile(id) = which {
         q = q.bind(id);
@@ -458,6 +511,7 @@ fn merged(rows: &[sqlx::any::AnyRow], now: DateTime<Utc>) -> Result<Vec<(i64, De
                 yanked: r.try_get::<i64, _>("yanked")? == 1,
                 registry_answered_at: r.try_get("fetched_at")?,
                 registry_error: r.try_get("error")?,
+                advisories: Vec::new(),
                 lockfile: r.try_get("path")?,
                 latest: r.try_get("latest")?,
                 released_at: r.try_get("released_at")?,
@@ -470,6 +524,26 @@ fn merged(rows: &[sqlx::any::AnyRow], now: DateTime<Utc>) -> Result<Vec<(i64, De
         ));
     }
     Ok(out)
+}
+
+/// Puts each dependency's advisories on it (one query for the scope: advisories are few).
+async fn attach(
+    conn: &mut AnyConnection,
+    scope: Scope,
+    deps: &mut [(i64, Dependency)],
+) -> Result<()> {
+    if deps.is_empty() {
+        return Ok(());
+    }
+    let (clause, id) = scope.clause("l.service_id");
+    let found = super::vulns::advisories(conn, &clause, id).await?;
+    for (_, d) in deps.iter_mut() {
+        let key = (d.ecosystem.clone(), d.name.clone(), d.version.clone());
+        if let Some(list) = found.get(&key) {
+            d.advisories = list.clone();
+        }
+    }
+    Ok(())
 }
 
 /// Each service's summary, added up by the database from the stored figures. A package
@@ -488,13 +562,17 @@ async fn summaries(conn: &mut AnyConnection, scope: Scope) -> Result<Vec<(i64, F
          cast(sum(case when u.state = 'unknown' then 1 else 0 end) as bigint) as unknown, \
          sum(coalesce(u.libyear, 0.0)) as libyear, \
          sum(case when u.direct = 1 then coalesce(u.libyear, 0.0) else 0.0 end) \
-         as libyear_direct from (\
-         select l.service_id, p.direct, p.state, p.breaking, p.yanked, p.libyear \
+         as libyear_direct, \
+         cast(sum(case when u.vulnerable > 0 then 1 else 0 end) as bigint) as vulnerable, \
+         cast(sum(case when u.unmaintained > 0 then 1 else 0 end) as bigint) as unmaintained \
+         from (select l.service_id, p.direct, p.state, p.breaking, p.yanked, p.libyear, \
+         p.vulnerable, p.unmaintained \
          from lockfile_packages p join lockfiles l on l.id = p.lockfile_id \
          where {clause} and not exists ({others}) \
          union all \
          select l.service_id, max(p.direct) as direct, max(p.state) as state, \
-         max(p.breaking) as breaking, max(p.yanked) as yanked, max(p.libyear) as libyear \
+         max(p.breaking) as breaking, max(p.yanked) as yanked, max(p.libyear) as libyear, \
+         max(p.vulnerable) as vulnerable, max(p.unmaintained) as unmaintained \
          from lockfile_packages p join lockfiles l on l.id = p.lockfile_id \
          where {clause} and exists ({others}) \
          group by l.service_id, p.ecosystem, p.name, p.version) u \
@@ -523,6 +601,8 @@ fn summary_of(r: &sqlx::any::AnyRow) -> Result<FreshnessSummary> {
         unknown: r.try_get("unknown")?,
         libyear: r.try_get("libyear")?,
         libyear_direct: r.try_get("libyear_direct")?,
+        vulnerable: r.try_get("vulnerable")?,
+        unmaintained: r.try_get("unmaintained")?,
     })
 }
 
@@ -539,6 +619,12 @@ pub fn count(s: &mut FreshnessSummary, d: &Dependency) {
     }
     s.breaking += i64::from(direct && d.breaking);
     s.yanked += i64::from(d.yanked);
+    s.vulnerable += i64::from(d.advisories.iter().any(|a| a.informational.is_none()));
+    s.unmaintained += i64::from(
+        d.advisories
+            .iter()
+            .any(|a| a.informational.as_deref() == Some("unmaintained")),
+    );
     let years = d.libyear.unwrap_or(0.0);
     s.libyear += years;
     if direct {
@@ -557,6 +643,8 @@ fn add(total: &mut FreshnessSummary, s: &FreshnessSummary) {
     total.unknown += s.unknown;
     total.libyear += s.libyear;
     total.libyear_direct += s.libyear_direct;
+    total.vulnerable += s.vulnerable;
+    total.unmaintained += s.unmaintained;
 }
 
 /// Figures kept to two decimals, so that sums read the same on both databases.
@@ -582,17 +670,16 @@ pub async fn dependencies(store: &Store, slug: &str) -> Result<Dependencies> {
     .iter()
     .map(lockfile)
     .collect::<Result<Vec<_>>>()?;
-    let items: Vec<Dependency> = uses(
+    let mut all = uses(
         &mut conn,
         Scope::Service(id),
         "1 = 1",
         BY_SERVICE,
         Utc::now(),
     )
-    .await?
-    .into_iter()
-    .map(|(_, d)| d)
-    .collect();
+    .await?;
+    attach(&mut conn, Scope::Service(id), &mut all).await?;
+    let items: Vec<Dependency> = all.into_iter().map(|(_, d)| d).collect();
     let mut summary = FreshnessSummary::default();
     for d in &items {
         count(&mut summary, d);
@@ -624,13 +711,14 @@ pub async fn recompute(store: &Store, now: DateTime<Utc>) -> Result<(u64, i64)> 
     for chunk in per.chunks(50) {
         let mut text = String::from(
             "insert into dependency_days (service_id, day, computed_at, packages, direct, \
-             outdated, breaking, yanked, missing, unknown, libyear, libyear_direct) values ",
+             outdated, breaking, yanked, missing, unknown, libyear, libyear_direct, vulnerable, \
+             unmaintained) values ",
         );
         for i in 0..chunk.len() {
             if i > 0 {
                 text.push_str(", ");
             }
-            let row: Vec<String> = (1..=12).map(|k| format!("${}", i * 12 + k)).collect();
+            let row: Vec<String> = (1..=14).map(|k| format!("${}", i * 14 + k)).collect();
             text.push_str(&format!("({})", row.join(", ")));
         }
         text.push_str(
@@ -639,6 +727,7 @@ pub async fn recompute(store: &Store, now: DateTime<Utc>) -> Result<(u64, i64)> 
              breaking = excluded.breaking, yanked = excluded.yanked, \
              missing = excluded.missing, unknown = excluded.unknown, \
              libyear = excluded.libyear, libyear_direct = excluded.libyear_direct, \
+             vulnerable = excluded.vulnerable, unmaintained = excluded.unmaintained, \
              computed_at = excluded.computed_at",
         );
         let mut q = sqlx::query(&text);
@@ -656,7 +745,9 @@ pub async fn recompute(store: &Store, now: DateTime<Utc>) -> Result<(u64, i64)> 
                 .bind(s.missing)
                 .bind(s.unknown)
                 .bind(s.libyear)
-                .bind(s.libyear_direct);
+                .bind(s.libyear_direct)
+                .bind(s.vulnerable)
+                .bind(s.unmaintained);
         }
         q.execute(&mut *tx).await?;
     }
@@ -699,7 +790,7 @@ async fn facts_in(
     out: &mut std::collections::HashMap<i64, DepsFacts>,
 ) -> Result<()> {
     use crate::domain::checks::RunbookFacts;
-    use crate::domain::deps::rules::{subject, BehindFacts};
+    use crate::domain::deps::rules::{subject, BehindFacts, VulnerableFacts};
     for (sid, s) in summaries(conn, scope).await? {
         let Some(at) = synced.get(&sid) else {
             continue;
@@ -718,6 +809,8 @@ async fn facts_in(
                 breaking: Vec::new(),
                 yanked: Vec::new(),
                 pulse: Vec::new(),
+                vulnerable: Vec::new(),
+                unmaintained: Vec::new(),
             },
         );
     }
@@ -743,6 +836,45 @@ async fn facts_in(
         if let Some(f) = out.get_mut(&sid) {
             f.yanked
                 .push((subject(&d.ecosystem, &d.name), d.version.clone()));
+        }
+    }
+    // Versions with advisories: few, read with them.
+    let mut flagged = uses(
+        conn,
+        scope,
+        "(p.vulnerable > 0 or p.unmaintained > 0)",
+        BY_SERVICE,
+        now,
+    )
+    .await?;
+    attach(conn, scope, &mut flagged).await?;
+    for (sid, d) in flagged {
+        let Some(f) = out.get_mut(&sid) else {
+            continue;
+        };
+        let key = subject(&d.ecosystem, &d.name);
+        let fixable: Vec<(String, String, String)> = d
+            .advisories
+            .iter()
+            .filter(|a| a.informational.is_none())
+            .filter_map(|a| {
+                a.fixed
+                    .clone()
+                    .map(|fixed| (a.id.clone(), a.severity.clone(), fixed))
+            })
+            .collect();
+        if !fixable.is_empty() {
+            f.vulnerable.push(VulnerableFacts {
+                subject: key.clone(),
+                version: d.version.clone(),
+                advisories: fixable,
+            });
+        }
+        for a in &d.advisories {
+            if a.informational.as_deref() == Some("unmaintained") {
+                f.unmaintained
+                    .push((key.clone(), d.version.clone(), a.id.clone()));
+            }
         }
     }
     // Direct uses: merged, a version some lockfile says is direct is direct.
@@ -818,7 +950,9 @@ async fn trend_of(conn: &mut AnyConnection, scope: Scope) -> Result<Vec<Freshnes
          cast(sum(d.direct) as bigint) as direct, cast(sum(d.outdated) as bigint) as outdated, \
          cast(sum(d.breaking) as bigint) as breaking, cast(sum(d.yanked) as bigint) as yanked, \
          cast(sum(d.missing) as bigint) as missing, cast(sum(d.unknown) as bigint) as unknown, \
-         sum(d.libyear) as libyear, sum(d.libyear_direct) as libyear_direct \
+         sum(d.libyear) as libyear, sum(d.libyear_direct) as libyear_direct, \
+         cast(sum(d.vulnerable) as bigint) as vulnerable, \
+         cast(sum(d.unmaintained) as bigint) as unmaintained \
          from dependency_days d where {clause} and d.day >= ${} group by d.day order by d.day",
         if id.is_some() { 2 } else { 1 }
     );
@@ -906,6 +1040,8 @@ pub async fn freshness(store: &Store, team: Option<&str>) -> Result<Freshness> {
     };
     yanked.retain(|(sid, _)| names.contains_key(sid));
     worst.retain(|(sid, _)| names.contains_key(sid));
+    attach(&mut conn, scope, &mut yanked).await?;
+    attach(&mut conn, scope, &mut worst).await?;
     worst.truncate(WORST);
     yanked.extend(worst);
     let slug = |id: &i64| names.get(id).map(|(s, _)| s.clone()).unwrap_or_default();
@@ -942,17 +1078,17 @@ pub async fn freshness(store: &Store, team: Option<&str>) -> Result<Freshness> {
 pub async fn export(store: &Store) -> Result<Vec<ServiceDependency>> {
     let mut conn = store.pool.acquire().await?;
     let names = services_in(&mut conn, Scope::All).await?;
-    let mut out: Vec<ServiceDependency> =
-        uses(&mut conn, Scope::All, "1 = 1", BY_SERVICE, Utc::now())
-            .await?
-            .into_iter()
-            .filter_map(|(id, dependency)| {
-                names.get(&id).map(|(slug, _)| ServiceDependency {
-                    service: slug.clone(),
-                    dependency,
-                })
+    let mut all = uses(&mut conn, Scope::All, "1 = 1", BY_SERVICE, Utc::now()).await?;
+    attach(&mut conn, Scope::All, &mut all).await?;
+    let mut out: Vec<ServiceDependency> = all
+        .into_iter()
+        .filter_map(|(id, dependency)| {
+            names.get(&id).map(|(slug, _)| ServiceDependency {
+                service: slug.clone(),
+                dependency,
             })
-            .collect();
+        })
+        .collect();
     out.sort_by(|a, b| a.service.cmp(&b.service));
     Ok(out)
 }

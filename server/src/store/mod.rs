@@ -21,6 +21,7 @@ pub mod runbooks;
 pub mod services;
 pub mod sessions;
 pub mod teams;
+pub mod vulns;
 
 use anyhow::Context;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

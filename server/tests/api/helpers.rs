@@ -115,6 +115,8 @@ pub async fn spawn_app_with(db: Db, configure: impl FnOnce(&mut Settings)) -> Op
     // Tests run jobs when they ask for them; a scheduler firing in the middle of a test
     // would make its counts depend on the clock.
     settings.jobs.scheduler = false;
+    // No test asks the real OSV; the ones about advisories point it at a fake.
+    settings.registries.osv_url = None;
     configure(&mut settings);
     let app = Application::build(&settings).await.expect("app builds");
     let address = format!("http://127.0.0.1:{}", app.port());

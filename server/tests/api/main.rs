@@ -18,6 +18,7 @@ mod incidents;
 mod notifications;
 mod oncall;
 mod oncall_health;
+mod osv;
 mod people;
 mod registries;
 mod runbooks;

@@ -83,9 +83,13 @@ async fn go(Path(rest): Path<String>, headers: HeaderMap) -> Response {
 }
 
 async fn fake_registries() -> Upstream {
+    fake_registries_and(Router::new()).await
+}
+
+/// The fake registries and `more` (another upstream's routes) on one server.
+pub(crate) async fn fake_registries_and(more: Router) -> Upstream {
     Upstream::start(
-        Router::new()
-            .route("/crates/api/v1/crates/{name}", get(crates))
+        more.route("/crates/api/v1/crates/{name}", get(crates))
             .route("/npm/{name}", get(npm))
             .route("/pypi/pypi/{name}/json", get(pypi))
             .route("/go/{*rest}", get(go)),
@@ -94,6 +98,15 @@ async fn fake_registries() -> Upstream {
 }
 
 async fn app(db: Db, registries: &Upstream) -> Option<TestApp> {
+    app_and(db, registries, |_| {}).await
+}
+
+/// The seeded app with the fake registries, ledger's lockfiles pushed, and `more` settings.
+pub(crate) async fn app_and(
+    db: Db,
+    registries: &Upstream,
+    more: impl FnOnce(&mut steward_server::configuration::Settings),
+) -> Option<TestApp> {
     let base = registries.url.clone();
     let app = spawn_app_with(db, move |s| {
         let url = |p: &str| format!("{base}/{p}").parse().expect("url");
@@ -105,6 +118,7 @@ async fn app(db: Db, registries: &Upstream) -> Option<TestApp> {
         s.registries.requests_per_second = 1000.0;
         s.registries.crates_requests_per_second = 1000.0;
         s.public_url = Some("https://steward.example.com".parse().expect("url"));
+        more(s);
     })
     .await?;
     app.seed().await;
@@ -162,13 +176,13 @@ source = "registry+https://github.com/rust-lang/crates.io-index"
 checksum = "e326c9ec8042f1b5da33252c8a37e9ffbd2c9bef0155215b6e6c80c790e05f91"
 "#;
 
-async fn deps(app: &TestApp) -> Value {
+pub(crate) async fn deps(app: &TestApp) -> Value {
     let r = app.get("/api/v1/services/ledger/dependencies").await;
     assert_eq!(r.status, 200, "{}", r.text);
     r.body
 }
 
-fn item<'a>(deps: &'a Value, name: &str) -> &'a Value {
+pub(crate) fn item<'a>(deps: &'a Value, name: &str) -> &'a Value {
     deps["items"]
         .as_array()
         .expect("items")
@@ -177,20 +191,20 @@ fn item<'a>(deps: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("{name} in {deps}"))
 }
 
-fn years(v: &Value) -> f64 {
+pub(crate) fn years(v: &Value) -> f64 {
     v["libyear"]
         .as_f64()
         .unwrap_or_else(|| panic!("libyear of {v}"))
 }
 
-async fn sync(app: &TestApp) -> Value {
+pub(crate) async fn sync(app: &TestApp) -> Value {
     let run = run_job(app, "dependencies").await;
     assert_eq!(run["outcome"], "succeeded", "{run}");
     run["counts"].clone()
 }
 
 /// Makes every package due again, as the TTL would after a day.
-async fn expire(app: &TestApp) {
+pub(crate) async fn expire(app: &TestApp) {
     sqlx::query("update registry_packages set next_at = ''")
         .execute(&app.store.pool)
         .await
@@ -524,7 +538,7 @@ const LODASH_LOCK: &str = r#"{
   }
 }"#;
 
-async fn push(app: &TestApp, service: &str, path: &str, content: &str) {
+pub(crate) async fn push(app: &TestApp, service: &str, path: &str, content: &str) {
     let r = app
         .post(
             &format!("/api/v1/services/{service}/lockfiles"),

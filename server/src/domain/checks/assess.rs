@@ -4,7 +4,8 @@
 
 use super::scorecard::{self, Line, Score, Status};
 use super::{
-    evaluate, Outcome, RuleDef, ServiceFacts, Settings, Snapshot, Verdict, SOON_DAYS, WHOLE,
+    evaluate, Outcome, RuleDef, ServiceFacts, Settings, Severity, Snapshot, Verdict, SOON_DAYS,
+    WHOLE,
 };
 use chrono::{DateTime, Duration, Utc};
 
@@ -44,6 +45,17 @@ pub struct Assessment {
     pub statuses: Vec<(&'static str, Status)>,
     pub soon: Vec<Soon>,
     pub score: Score,
+}
+
+/// A failure's severity: the rule's, or higher when the rule says this one is worse
+/// (`details.severity`, e.g. a critical vulnerability on a tier-1 service).
+fn escalated(rule: Severity, details: &serde_json::Value) -> &'static str {
+    details
+        .get("severity")
+        .and_then(|v| v.as_str())
+        .and_then(Severity::parse)
+        .map_or(rule, |s| s.max(rule))
+        .as_str()
 }
 
 pub fn assess(
@@ -96,7 +108,7 @@ pub fn assess(
                                 rule: def.id,
                                 subject,
                                 result: "fail",
-                                severity,
+                                severity: escalated(settings.severity, &details),
                                 message,
                                 details,
                                 age_secs: None,

@@ -49,6 +49,8 @@ fn service(slug: &str) -> ServiceFacts {
             breaking: Vec::new(),
             yanked: Vec::new(),
             pulse: vec![("crates.io:serde".into(), 20)],
+            vulnerable: Vec::new(),
+            unmaintained: Vec::new(),
         }),
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod figures;
 pub mod lockfiles;
+pub mod osv;
 pub mod registry;
 pub mod rules;
 pub mod versions;

@@ -35,6 +35,19 @@ pub struct DepsFacts {
     pub yanked: Vec<(String, String)>,
     /// `(subject, days since its newest release)` of each direct dependency.
     pub pulse: Vec<(String, i64)>,
+    /// Each version in use with open advisories that have a fix.
+    pub vulnerable: Vec<VulnerableFacts>,
+    /// `(subject, version, advisory id)` of each version RustSec lists as unmaintained.
+    pub unmaintained: Vec<(String, String, String)>,
+}
+
+/// A version in use with open advisories a newer version fixes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct VulnerableFacts {
+    pub subject: String,
+    pub version: String,
+    /// `(id, severity, fixed in)`, the worst first.
+    pub advisories: Vec<(String, String, String)>,
 }
 
 /// The subject of a package's findings.
@@ -113,6 +126,31 @@ pub static RULES: &[RuleDef] = &[
         defaults: || Settings::production(Severity::Medium, Level::Bronze, 3, &[], Some(SYNC_DAYS)),
         threshold_label: Some("days between syncs at most"),
         eval: synced,
+    },
+    RuleDef {
+        id: "deps.vulnerable",
+        title: "No vulnerability with a fix left open",
+        description: "No dependency is locked to a version with a known vulnerability (OSV) \
+             that a newer version fixes. A high or critical one on a tier 1 or 2 service is a \
+             critical finding.",
+        how_to_fix: "Update the package to the fixed version the finding names (or later) \
+             and push the new lockfile; the advisory says what is at stake.",
+        category: Category::Dependencies,
+        defaults: || Settings::production(Severity::High, Level::Bronze, 8, &[], None),
+        threshold_label: None,
+        eval: vulnerable,
+    },
+    RuleDef {
+        id: "deps.unmaintained",
+        title: "No unmaintained dependency",
+        description: "No dependency is one the RustSec advisory database lists as \
+             unmaintained: nobody will fix its next vulnerability.",
+        how_to_fix: "Move to the replacement the advisory suggests, or exempt the package \
+             with the reason it is safe.",
+        category: Category::Dependencies,
+        defaults: || Settings::production(Severity::Medium, Level::Silver, 2, &[], None),
+        threshold_label: None,
+        eval: unmaintained,
     },
 ];
 
@@ -205,6 +243,80 @@ fn abandoned(ctx: &Ctx<'_>, s: &ServiceFacts) -> Vec<Outcome> {
         .collect()
 }
 
+fn vulnerable(_: &Ctx<'_>, s: &ServiceFacts) -> Vec<Outcome> {
+    let Some(d) = &s.deps else {
+        return vec![Outcome::NotApplicable];
+    };
+    d.vulnerable
+        .iter()
+        .map(|v| {
+            let worst = v
+                .advisories
+                .iter()
+                .filter_map(|(_, severity, _)| Severity::parse(severity))
+                .max();
+            // The version that clears every fixable advisory at once.
+            let fix_in = v
+                .advisories
+                .iter()
+                .map(|(_, _, fixed)| fixed.as_str())
+                .max_by(|a, b| newest(&v.subject, a, b))
+                .unwrap_or_default();
+            let listed: Vec<String> = v
+                .advisories
+                .iter()
+                .map(|(id, severity, fixed)| format!("{id} ({severity}, fixed in {fixed})"))
+                .collect();
+            let mut details = serde_json::json!({
+                "version": v.version,
+                "fixIn": fix_in,
+                "advisories": v.advisories.iter().map(|(id, severity, fixed)| serde_json::json!({
+                    "id": id, "severity": severity, "fixed": fixed })).collect::<Vec<_>>(),
+            });
+            if s.tier <= 2 && worst >= Some(Severity::High) {
+                details["severity"] = "critical".into();
+            }
+            Outcome::Fail {
+                subject: v.subject.clone(),
+                message: format!(
+                    "{} {} has {}: update to {fix_in} or later",
+                    v.subject,
+                    v.version,
+                    listed.join(", ")
+                ),
+                details,
+            }
+        })
+        .collect()
+}
+
+/// Orders two fixed versions of the package `subject` names (by its ecosystem's rules; as
+/// text when either does not read).
+fn newest(subject: &str, a: &str, b: &str) -> std::cmp::Ordering {
+    use super::versions::Version;
+    let eco = subject
+        .split_once(':')
+        .and_then(|(e, _)| super::Ecosystem::parse(e));
+    match eco.and_then(|e| Some((Version::parse(e, a)?, Version::parse(e, b)?))) {
+        Some((x, y)) => x.compare(&y).unwrap_or_else(|| a.cmp(b)),
+        None => a.cmp(b),
+    }
+}
+
+fn unmaintained(_: &Ctx<'_>, s: &ServiceFacts) -> Vec<Outcome> {
+    let Some(d) = &s.deps else {
+        return vec![Outcome::NotApplicable];
+    };
+    d.unmaintained
+        .iter()
+        .map(|(subject, version, id)| Outcome::Fail {
+            subject: subject.clone(),
+            message: format!("{subject} {version} is unmaintained ({id})"),
+            details: serde_json::json!({ "version": version, "advisory": id }),
+        })
+        .collect()
+}
+
 fn synced(ctx: &Ctx<'_>, s: &ServiceFacts) -> Vec<Outcome> {
     let Some(d) = &s.deps else {
         return vec![Outcome::NotApplicable];
@@ -257,6 +369,8 @@ mod tests {
             }],
             yanked: vec![("PyPI:requests".into(), "2.32.0".into())],
             pulse: vec![("npm:left-pad".into(), 2400), ("npm:lodash".into(), 700)],
+            vulnerable: Vec::new(),
+            unmaintained: Vec::new(),
         }
     }
 
