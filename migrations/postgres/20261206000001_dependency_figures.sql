@@ -15,5 +15,8 @@ alter table lockfile_packages add column patches bigint not null default 0;
 alter table lockfile_packages add column breaking bigint not null default 0;
 alter table lockfile_packages add column yanked bigint not null default 0;
 alter table lockfile_packages add column released_at text;
+-- Figures are stored per version: the package index takes the version too.
+drop index lockfile_packages_package;
+create index lockfile_packages_package on lockfile_packages (ecosystem, name, version);
 create index lockfile_packages_unfigured on lockfile_packages (ecosystem, name, version)
     where figured = 0;
