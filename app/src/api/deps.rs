@@ -211,3 +211,21 @@ pub struct Freshness {
     pub trend: Vec<FreshnessDay>,
     pub registries: Vec<RegistryStatus>,
 }
+
+/// What `POST /osv/archives` did with an OSV export archive.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct OsvArchiveLoad {
+    /// The ecosystems its records cover (of those Steward reads).
+    pub ecosystems: Vec<String>,
+    /// Records read, and files skipped (not JSON, not an OSV record).
+    pub records: i64,
+    pub skipped: i64,
+    /// Versions in use of those ecosystems, matched against every record.
+    pub versions: i64,
+    /// Of those, the ones some advisory affects.
+    pub affected: i64,
+    /// Advisories kept: the ones affecting a version in use.
+    pub advisories: i64,
+}

@@ -2,7 +2,9 @@
 //! package versions in use. Each version is asked about once for the whole organisation,
 //! 1,000 to a `POST /v1/querybatch`, and again after the registries' TTL; each advisory's
 //! record (`GET /v1/vulns/{id}`) is fetched once, and again only when OSV says it was
-//! modified. Whatever OSV answers (5xx, a timeout, garbage), the last good links stay.
+//! modified. Whatever OSV answers (5xx, a timeout, garbage), the last good links stay. An
+//! air-gapped install loads OSV's export archives instead ([`load_archive`]): the records
+//! are matched against the versions in use here.
 
 use super::registries::{Fault, Registries};
 use crate::domain::deps::osv::{self, Hits, Record};
@@ -242,4 +244,149 @@ pub async fn sync(
         }
     }
     Ok(())
+}
+
+/// The largest file of an archive read (OSV's records are kilobytes).
+const MAX_RECORD: u64 = 8 * 1024 * 1024;
+
+/// Reads every OSV record of an export archive (`all.zip` of an ecosystem): the records and
+/// the files that are not one. Err when the file is not a zip archive.
+pub fn read_archive(path: &std::path::Path) -> Result<(Vec<(Record, String)>, i64), String> {
+    use std::io::Read;
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("the archive could not be read: {e}"))?;
+    let mut zip = zip::ZipArchive::new(file).map_err(|e| format!("not a zip archive: {e}"))?;
+    let (mut records, mut skipped) = (Vec::new(), 0);
+    for i in 0..zip.len() {
+        let mut entry = zip
+            .by_index(i)
+            .map_err(|e| format!("the archive is damaged: {e}"))?;
+        if entry.is_dir() {
+            continue;
+        }
+        if !entry.name().ends_with(".json") || entry.size() > MAX_RECORD {
+            skipped += 1;
+            continue;
+        }
+        let mut text = String::new();
+        if entry
+            .by_ref()
+            .take(MAX_RECORD)
+            .read_to_string(&mut text)
+            .is_err()
+        {
+            skipped += 1;
+            continue;
+        }
+        match osv::record(text.as_bytes()) {
+            Ok(record) => records.push((record, text)),
+            Err(_) => skipped += 1,
+        }
+    }
+    Ok((records, skipped))
+}
+
+/// Loads an OSV export archive (an admin's, for an install that cannot reach OSV): every
+/// version in use of the ecosystems it covers is matched against its records (ranges and
+/// listed versions), its links replaced by the matches, and the advisories that match kept.
+/// An archive that is not one, or holds no record, changes nothing.
+pub async fn load_archive(
+    store: &Store,
+    actor: &crate::store::audit::Actor,
+    path: &std::path::Path,
+    ttl: Duration,
+) -> crate::error::Result<steward_app::api::deps::OsvArchiveLoad> {
+    use crate::error::Error;
+    actor.authorize(&crate::domain::authz::Action::Administer)?;
+    let owned = path.to_path_buf();
+    let (records, skipped) = tokio::task::spawn_blocking(move || read_archive(&owned))
+        .await
+        .map_err(|e| Error::Internal(e.into()))?
+        .map_err(|e| Error::invalid("archive", e))?;
+    if records.is_empty() {
+        return Err(Error::invalid(
+            "archive",
+            format!("the archive holds no OSV record ({skipped} other files)"),
+        ));
+    }
+    let mut ecosystems: Vec<Ecosystem> = records
+        .iter()
+        .flat_map(|(r, _)| r.affected.iter())
+        .filter_map(|a| Ecosystem::parse(&a.ecosystem))
+        .collect();
+    ecosystems.sort_by_key(|e| e.name());
+    ecosystems.dedup();
+    let now = Utc::now();
+    let at = store::jobs::text(now);
+    let mut load = steward_app::api::deps::OsvArchiveLoad {
+        ecosystems: ecosystems.iter().map(|e| e.name().to_string()).collect(),
+        records: records.len() as i64,
+        skipped,
+        ..Default::default()
+    };
+    let mut matched: std::collections::BTreeSet<usize> = Default::default();
+    let mut answers: Vec<(Version, Vec<String>)> = Vec::new();
+    for eco in &ecosystems {
+        // Records by the packages they name, so that each version meets only its own.
+        let mut by_package: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, (r, _)) in records.iter().enumerate() {
+            if r.is_withdrawn() {
+                continue;
+            }
+            for a in &r.affected {
+                if Ecosystem::parse(&a.ecosystem) == Some(*eco) {
+                    by_package
+                        .entry(package_key(*eco, &a.name))
+                        .or_default()
+                        .push(i);
+                }
+            }
+        }
+        for (e, name, version) in store::vulns::in_use(store, eco.name()).await? {
+            let mut ids: Vec<String> = Vec::new();
+            for &i in by_package
+                .get(&package_key(*eco, &name))
+                .into_iter()
+                .flatten()
+            {
+                let record = &records[i].0;
+                if record.affects(*eco, &name, &version) && !ids.contains(&record.id) {
+                    ids.push(record.id.clone());
+                    matched.insert(i);
+                }
+            }
+            load.versions += 1;
+            load.affected += i64::from(!ids.is_empty());
+            answers.push(((e, name, version), ids));
+        }
+    }
+    store::vulns::answered(store, &answers, &at, &later(now, ttl)).await?;
+    for &i in &matched {
+        let (record, text) = &records[i];
+        store::vulns::keep(store, record, text, "archive", &at).await?;
+    }
+    load.advisories = matched.len() as i64;
+    store.forget_snapshot();
+    let mut tx = store.begin().await?;
+    crate::store::audit::record(
+        &mut tx,
+        actor,
+        "osv.archive.load",
+        "osv",
+        &load.ecosystems.join(","),
+        None::<&steward_app::api::deps::OsvArchiveLoad>,
+        Some(&load),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(load)
+}
+
+/// A package's name as records and lockfiles are compared (PyPI's normalised).
+fn package_key(eco: Ecosystem, name: &str) -> String {
+    if eco == Ecosystem::PyPI {
+        crate::domain::deps::python_name(name)
+    } else {
+        name.to_string()
+    }
 }

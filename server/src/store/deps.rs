@@ -298,18 +298,20 @@ pub async fn refigure(conn: &mut AnyConnection, which: Refigure<'_>) -> Result<u
     if let Refigure::Versions(all) = which {
         let mut total = 0;
         for chunk in all.chunks(300) {
-            total += refigure_some(conn, which, chunk).await?;
+            total += refigure_some(conn, which, chunk).await?.0;
         }
         return Ok(total);
     }
-    refigure_some(conn, which, &[]).await
+    // `Unfigured`: one batch (`refigure_unfigured` takes them all).
+    Ok(refigure_some(conn, which, &[]).await?.0)
 }
 
+/// One pass over what `which` names: (versions figured, rows updated).
 async fn refigure_some(
     conn: &mut AnyConnection,
     which: Refigure<'_>,
     versions: &[(String, String, String)],
-) -> Result<u64> {
+) -> Result<(u64, u64)> {
     let (filter, tail) = match which {
         Refigure::Package(..) => ("ecosystem = $1 and name = $2".to_string(), String::new()),
         Refigure::Versions(_) => {
@@ -335,28 +337,38 @@ async fn refigure_some(
          left join registry_releases rr on rr.ecosystem = v.ecosystem and rr.name = v.name \
          and rr.version = v.version"
     );
-    let mut total = 0u64;
-    loop {
-        let mut q = sqlx::query(&sql);
-        q = match which {
-            Refigure::Package(eco, name) => q.bind(eco).bind(name),
-            Refigure::Versions(_) => {
-                for (e, n, v) in versions {
-                    q = q.bind(e).bind(n).bind(v);
-                }
-                q
+    let mut q = sqlx::query(&sql);
+    q = match which {
+        Refigure::Package(eco, name) => q.bind(eco).bind(name),
+        Refigure::Versions(_) => {
+            for (e, n, v) in versions {
+                q = q.bind(e).bind(n).bind(v);
             }
-            Refigure::Lockfile(id) => q.bind(id),
-            Refigure::Unfigured => q,
-        };
-        let rows = q.fetch_all(&mut *conn).await?;
-        let figured = rows.iter().map(figure).collect::<Result<Vec<_>>>()?;
-        let mut updated = 0;
-        for chunk in figured.chunks(100) {
-            updated += store_figures(conn, chunk, which).await?;
+            q
         }
-        total += figured.len() as u64;
-        if !matches!(which, Refigure::Unfigured) || figured.len() < REFIGURE_BATCH || updated == 0 {
+        Refigure::Lockfile(id) => q.bind(id),
+        Refigure::Unfigured => q,
+    };
+    let rows = q.fetch_all(&mut *conn).await?;
+    let figured = rows.iter().map(figure).collect::<Result<Vec<_>>>()?;
+    let mut updated = 0;
+    for chunk in figured.chunks(100) {
+        updated += store_figures(conn, chunk, which).await?;
+    }
+    Ok((figured.len() as u64, updated))
+}
+
+/// Computes the figures of every use not figured yet, [`REFIGURE_BATCH`] versions to a
+/// transaction (one commit for thousands of row updates, other writers between batches).
+/// Returns the versions figured.
+pub async fn refigure_unfigured(store: &Store) -> Result<u64> {
+    let mut total = 0;
+    loop {
+        let mut tx = store.begin().await?;
+        let (figured, updated) = refigure_some(&mut tx, Refigure::Unfigured, &[]).await?;
+        tx.commit().await?;
+        total += figured;
+        if (figured as usize) < REFIGURE_BATCH || updated == 0 {
             return Ok(total);
         }
     }
@@ -701,8 +713,8 @@ pub async fn dependencies(store: &Store, slug: &str) -> Result<Dependencies> {
 /// keeps them as today's point of its trend. Returns the versions figured and the services
 /// counted.
 pub async fn recompute(store: &Store, now: DateTime<Utc>) -> Result<(u64, i64)> {
+    let figured = refigure_unfigured(store).await?;
     let mut conn = store.pool.acquire().await?;
-    let figured = refigure(&mut conn, Refigure::Unfigured).await?;
     let per = summaries(&mut conn, Scope::All).await?;
     drop(conn);
     let day = now.format("%Y-%m-%d").to_string();

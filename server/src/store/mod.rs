@@ -90,13 +90,9 @@ impl Store {
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
-                        // 16 MB of page cache a connection (SQLite's default is 2 MB): the
-                        // dependency figures of an organisation read and write hundreds of
-                        // thousands of rows in one pass.
                         conn.execute(
                             "pragma journal_mode = wal; pragma foreign_keys = on; \
-                             pragma busy_timeout = 5000; pragma synchronous = normal; \
-                             pragma cache_size = -16384;",
+                             pragma busy_timeout = 5000; pragma synchronous = normal;",
                         )
                         .await?;
                     }

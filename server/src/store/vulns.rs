@@ -372,3 +372,23 @@ pub async fn prune(store: &Store) -> Result<u64> {
     .await?;
     Ok(checks)
 }
+
+/// The versions in use of `ecosystem`.
+pub async fn in_use(store: &Store, ecosystem: &str) -> Result<Vec<Version>> {
+    let rows = sqlx::query(
+        "select distinct ecosystem, name, version from lockfile_packages where ecosystem = $1 \
+         order by name, version",
+    )
+    .bind(ecosystem)
+    .fetch_all(&store.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("ecosystem")?,
+                r.try_get("name")?,
+                r.try_get("version")?,
+            ))
+        })
+        .collect()
+}

@@ -193,6 +193,11 @@ const MATRIX: &[(&str, [u16; 7])] = &[
         "POST /api/v1/services/{slug}/lockfiles",
         [401, 403, 403, 201, 201, 403, 201],
     ),
+    // An OSV export archive: admins only.
+    (
+        "POST /api/v1/osv/archives",
+        [401, 403, 403, 403, 200, 403, 403],
+    ),
     (
         "PUT /api/v1/session/password",
         [401, 204, 204, 204, 204, 403, 403],
@@ -269,8 +274,8 @@ async fn version(app: &TestApp, path: &str) -> Value {
 }
 
 /// The concrete request of a row for a caller: path, content type and body.
-async fn request(app: &TestApp, route: &str, caller: &Caller) -> (String, &'static str, String) {
-    let json_body = |v: Value| ("application/json", v.to_string());
+async fn request(app: &TestApp, route: &str, caller: &Caller) -> (String, &'static str, Vec<u8>) {
+    let json_body = |v: Value| ("application/json", v.to_string().into_bytes());
     let (path, (content_type, body)) = match route {
         "POST /api/v1/services" => (
             "/api/v1/services".to_string(),
@@ -313,7 +318,8 @@ async fn request(app: &TestApp, route: &str, caller: &Caller) -> (String, &'stat
                 "apiVersion: backstage.io/v1alpha1\nkind: Component\n\
                  metadata: { name: matrix-imported }\n\
                  spec: { type: service, lifecycle: production, owner: payments }\n"
-                    .into(),
+                    .as_bytes()
+                    .to_vec(),
             ),
         ),
         "POST /api/v1/tokens" => (
@@ -550,6 +556,13 @@ async fn request(app: &TestApp, route: &str, caller: &Caller) -> (String, &'stat
         "POST /api/v1/services/{slug}/lockfiles" => (
             "/api/v1/services/ledger/lockfiles".into(),
             json_body(json!({"path": "requirements.txt", "content": "requests==2.32.3\n"})),
+        ),
+        "POST /api/v1/osv/archives" => (
+            "/api/v1/osv/archives".into(),
+            (
+                "application/zip",
+                crate::osv::archive(&["GHSA-35jh-r3h4-6jhm"]),
+            ),
         ),
         "POST /api/v1/webhooks/github" => (
             "/api/v1/webhooks/github".into(),
@@ -853,11 +866,7 @@ async fn every_mutating_route_for_every_caller(app: TestApp) {
                 .client
                 .request(method.parse().expect("method"), app.url(&path))
                 .header("content-type", content_type)
-                .body(if method == "DELETE" {
-                    String::new()
-                } else {
-                    body
-                })
+                .body(if method == "DELETE" { Vec::new() } else { body })
                 .send()
                 .await
                 .expect("request");

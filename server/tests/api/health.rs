@@ -114,6 +114,7 @@ async fn openapi_covers_every_route(app: TestApp) {
         "GET /api/v1/teams/{slug}/oncall-health",
         "GET /api/v1/jobs",
         "POST /api/v1/jobs/{name}/run",
+        "POST /api/v1/osv/archives",
         "GET /api/v1/jobs/runs/{id}",
         "GET /api/v1/rules",
         "GET /api/v1/rules/{id}",

@@ -126,6 +126,7 @@ async fn findings(app: &TestApp, service: &str, rule: &str) -> Vec<Value> {
 crate::both_db!(
     advisories_come_from_osv_with_severity_and_fix,
     osv_faults_keep_the_last_good_answer,
+    an_osv_archive_stands_in_for_the_api,
 );
 
 async fn advisories_come_from_osv_with_severity_and_fix(db: Db) {
@@ -297,5 +298,129 @@ async fn osv_faults_keep_the_last_good_answer(db: Db) {
     assert_eq!(
         ids(item(&deps(&app).await, "golang.org/x/net")),
         ["GO-2023-1988"]
+    );
+}
+
+/// An OSV export archive of these recorded advisories (deflated, as OSV ships them), with a
+/// file that is not a record.
+pub(crate) fn archive(ids: &[&str]) -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for id in ids {
+        zip.start_file(format!("{id}.json"), options)
+            .expect("entry");
+        let text = std::fs::read(format!("{FIXTURES}/{id}.json")).expect("fixture");
+        zip.write_all(&text).expect("write");
+    }
+    zip.start_file("README.txt", options).expect("entry");
+    zip.write_all(b"not a record").expect("write");
+    zip.finish().expect("zip").into_inner()
+}
+
+async fn load(app: &TestApp, body: Vec<u8>) -> crate::helpers::Reply {
+    TestApp::reply(
+        app.client
+            .post(app.url("/api/v1/osv/archives"))
+            .header("content-type", "application/zip")
+            .body(body)
+            .send()
+            .await
+            .expect("request"),
+    )
+    .await
+}
+
+async fn an_osv_archive_stands_in_for_the_api(db: Db) {
+    // An air-gapped install: OSV's URL is empty, nothing asks it.
+    let fakes = fakes().await;
+    let Some(app) = app_and(db, &fakes, |s| s.registries.osv_url = None).await else {
+        return;
+    };
+    sync(&app).await;
+    assert_eq!(fakes.count("POST", "/osv/"), 0);
+
+    // Garbage is refused and changes nothing.
+    let r = load(&app, b"PK\x03\x04 not really a zip".to_vec()).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert!(r.text.contains("not a zip archive"), "{}", r.text);
+    let r = load(&app, archive(&[])).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert!(r.text.contains("no OSV record"), "{}", r.text);
+    let token = crate::helpers::make_token(
+        &app.store,
+        "ada",
+        steward_server::domain::authz::Role::Member,
+        steward_server::domain::authz::Scope::Write,
+        None,
+    )
+    .await;
+    let r = TestApp::reply(
+        crate::helpers::client(Some(&token))
+            .post(app.url("/api/v1/osv/archives"))
+            .body(archive(&["GHSA-35jh-r3h4-6jhm"]))
+            .send()
+            .await
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(r.status, 403, "admins only: {}", r.text);
+    assert!(ids(item(&deps(&app).await, "lodash")).is_empty());
+
+    let r = load(
+        &app,
+        archive(&[
+            "GHSA-35jh-r3h4-6jhm",
+            "GHSA-p6mc-m468-83gw",
+            "GHSA-9hjg-9r4m-mvj7",
+        ]),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["records"], 3);
+    assert_eq!(r.body["skipped"], 1, "the README");
+    assert_eq!(r.body["ecosystems"], json!(["PyPI", "npm"]));
+    // npm: lodash, @types/node, @northwind/internal-ui; PyPI: requests.
+    assert_eq!(r.body["versions"], 4, "{}", r.text);
+    assert_eq!(r.body["affected"], 2);
+    assert_eq!(r.body["advisories"], 3);
+    let d = deps(&app).await;
+    let lodash = item(&d, "lodash");
+    assert_eq!(
+        ids(lodash),
+        ["GHSA-35jh-r3h4-6jhm", "GHSA-p6mc-m468-83gw"],
+        "matched by the archive's ranges"
+    );
+    assert_eq!(lodash["advisories"][0]["fixed"], "4.17.21");
+    assert_eq!(item(&d, "requests")["advisories"][0]["fixed"], "2.32.4");
+    assert_eq!(d["summary"]["vulnerable"], 2);
+    let audit = app.get("/api/v1/audit?subjectType=osv").await;
+    assert_eq!(audit.status, 200, "{}", audit.text);
+    let loads: Vec<&Value> = audit.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|e| e["action"] == "osv.archive.load")
+        .collect();
+    assert_eq!(
+        loads.len(),
+        1,
+        "refused loads are not recorded: {}",
+        audit.text
+    );
+    assert_eq!(loads[0]["after"]["advisories"], 3);
+
+    // A newer archive without the prototype-pollution record: lodash keeps only the other.
+    let r = load(&app, archive(&["GHSA-35jh-r3h4-6jhm"])).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        ids(item(&deps(&app).await, "lodash")),
+        ["GHSA-35jh-r3h4-6jhm"]
+    );
+    // PyPI was not in it: requests keeps its advisory.
+    assert_eq!(
+        ids(item(&deps(&app).await, "requests")),
+        ["GHSA-9hjg-9r4m-mvj7"]
     );
 }

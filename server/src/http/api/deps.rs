@@ -11,7 +11,7 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use steward_app::api::deps::{
-    Dependencies, Freshness, Lockfile, LockfileUpload, ServiceDependency,
+    Dependencies, Freshness, Lockfile, LockfileUpload, OsvArchiveLoad, ServiceDependency,
 };
 use steward_app::api::ErrorBody;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -20,8 +20,12 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 /// (413) before it is read.
 const LOCKFILE_LIMIT: usize = 20 * 1024 * 1024;
 
+/// OSV's export archive of npm runs to a few hundred megabytes.
+const ARCHIVE_LIMIT: usize = 1024 * 1024 * 1024;
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .routes(routes!(load_archive))
         .routes(routes!(push))
         .layer(DefaultBodyLimit::max(LOCKFILE_LIMIT))
         .routes(routes!(dependencies))
@@ -118,5 +122,60 @@ async fn export_json(State(store): State<Store>) -> Result<impl IntoResponse> {
             "attachment; filename=\"dependencies.json\"",
         )],
         Json(rows),
+    ))
+}
+
+/// Load an OSV export archive (`all.zip` of an ecosystem, from
+/// `https://osv-vulnerabilities.storage.googleapis.com/ECOSYSTEM/all.zip`), for an install
+/// that cannot reach OSV (admins): every version in use of the ecosystems it covers is
+/// matched against its records, and its advisories become the matches. Load it again to
+/// pick up new advisories and packages pushed since. An archive that is not one, or holds no
+/// OSV record, is refused and changes nothing.
+#[utoipa::path(post, path = "/osv/archives", tag = "dependencies",
+    request_body(content = Vec<u8>, content_type = "application/zip"),
+    responses((status = 200, body = OsvArchiveLoad), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn load_archive(
+    State(state): State<AppState>,
+    actor: Actor,
+    body: axum::body::Body,
+) -> Result<Json<OsvArchiveLoad>> {
+    use crate::domain::authz::Action;
+    use crate::error::Error;
+    use futures_util::StreamExt;
+    use tokio::io::AsyncWriteExt;
+    actor.authorize(&Action::Administer)?;
+    // The archive goes to a file (a zip is read from its end), removed however this ends.
+    struct Removed(std::path::PathBuf);
+    impl Drop for Removed {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+    let path =
+        Removed(std::env::temp_dir().join(format!("steward-osv-{}.zip", uuid::Uuid::new_v4())));
+    let mut file = tokio::fs::File::create(&path.0)
+        .await
+        .map_err(|e| Error::Internal(e.into()))?;
+    // A raw body is not held to DefaultBodyLimit: counted here.
+    let mut stream = body.into_data_stream();
+    let mut received = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk
+            .map_err(|e| Error::bad_request(format!("the archive could not be received: {e}")))?;
+        received += chunk.len();
+        if received > ARCHIVE_LIMIT {
+            return Err(Error::TooLarge("an archive is at most 1 GB".into()));
+        }
+        file.write_all(&chunk)
+            .await
+            .map_err(|e| Error::Internal(e.into()))?;
+    }
+    file.flush().await.map_err(|e| Error::Internal(e.into()))?;
+    drop(file);
+    let ttl = state.jobs.registries.settings.ttl;
+    Ok(Json(
+        crate::integrations::osv::load_archive(&state.store, &actor, &path.0, ttl).await?,
     ))
 }
