@@ -220,8 +220,8 @@ async fn main() {
         .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
         .args(["--database-url", &format!("sqlite://{}", db.display())])
         .env("RUST_LOG", "warn")
-        // Nothing here asks the real OSV.
-        .env("STEWARD_OSV_URL", "")
+        // OSV is a fake in this process: nothing here asks the real one.
+        .env("STEWARD_OSV_URL", fake_osv().await)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -871,6 +871,74 @@ async fn run_job(client: &reqwest::Client, base: &str, name: &str) -> (f64, serd
     }
 }
 
+/// A fake OSV on 127.0.0.1: one version in 30 has an advisory of its package (fixed in a
+/// later major), whose record names that package; records in OSV's shape.
+async fn fake_osv() -> String {
+    use axum::extract::{Path, State};
+    use axum::routing::{get, post};
+    use axum::Json;
+    use serde_json::{json, Value};
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+    type Named = Arc<Mutex<HashMap<String, (String, String)>>>;
+    fn hash(text: &str) -> u64 {
+        text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        })
+    }
+    async fn querybatch(State(named): State<Named>, Json(body): Json<Value>) -> Json<Value> {
+        let mut results = Vec::new();
+        for q in body["queries"].as_array().into_iter().flatten() {
+            let eco = q["package"]["ecosystem"].as_str().unwrap_or_default();
+            let name = q["package"]["name"].as_str().unwrap_or_default();
+            let version = q["version"].as_str().unwrap_or_default();
+            if hash(&format!("{eco}/{name}@{version}")).is_multiple_of(30) {
+                let id = format!(
+                    "GHSA-{:04x}-{:04x}-bnch",
+                    hash(name) % 0xffff,
+                    hash(eco) % 0xffff
+                );
+                named
+                    .lock()
+                    .expect("lock")
+                    .insert(id.clone(), (eco.to_string(), name.to_string()));
+                results.push(json!({"vulns": [{"id": id, "modified": "2026-06-01T00:00:00Z"}]}));
+            } else {
+                results.push(json!({}));
+            }
+        }
+        Json(json!({ "results": results }))
+    }
+    async fn vuln(State(named): State<Named>, Path(id): Path<String>) -> Json<Value> {
+        let (eco, name) = named
+            .lock()
+            .expect("lock")
+            .get(&id)
+            .cloned()
+            .unwrap_or_default();
+        Json(json!({
+            "schema_version": "1.6.0", "id": id, "modified": "2026-06-01T00:00:00Z",
+            "published": "2026-05-01T00:00:00Z", "aliases": [format!("CVE-2026-{}", hash(&id) % 90000)],
+            "summary": format!("Uncontrolled recursion in {name}"),
+            "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"}],
+            "affected": [{"package": {"ecosystem": eco, "name": name},
+                "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "99.0.0"}]}]}],
+            "database_specific": {"severity": "HIGH", "github_reviewed": true}
+        }))
+    }
+    let named: Named = Default::default();
+    let app = axum::Router::new()
+        .route("/v1/querybatch", post(querybatch))
+        .route("/v1/vulns/{id}", get(vuln))
+        .with_state(named);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
 /// Dependency freshness: 1,000 services × 300 locked packages drawn from an organisation's
 /// universe of 12,000 (a few very common, a long tail: as real lockfiles overlap), each with
 /// 40 releases over six years in the registry cache. The figures are recomputed from that
@@ -1011,6 +1079,24 @@ async fn dependencies(client: &reqwest::Client, base: &str, db: &std::path::Path
         "dependencies job, first run: figures of {} package versions computed from the registry cache, {} services added up: {secs:.2} s ({}); server peak RSS since start {:.1} MiB",
         run["counts"]["figured"],
         run["counts"]["services"],
+        run["outcome"],
+        peak_rss_kib(&child.0) as f64 / 1024.0
+    );
+    // Every version in use due at OSV, as after an upgrade (a push enrols its own).
+    sqlx::query(
+        "insert into osv_checks (ecosystem, name, version, attempted_at, next_at) \
+         select distinct ecosystem, name, version, '', '' from lockfile_packages \
+         on conflict do nothing",
+    )
+    .execute(&pool)
+    .await
+    .expect("enrol");
+    let (secs, run) = run_job(client, base, "dependencies").await;
+    println!(
+        "dependencies job, OSV asked about every version in use ({} versions, {} with changed advisories, {} records read): {secs:.2} s ({}); server peak RSS since start {:.1} MiB",
+        run["counts"]["osvAsked"],
+        run["counts"]["osvChanged"],
+        run["counts"]["advisoriesRead"],
         run["outcome"],
         peak_rss_kib(&child.0) as f64 / 1024.0
     );

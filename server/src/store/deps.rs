@@ -363,12 +363,26 @@ async fn refigure_some(
 /// Returns the versions figured.
 pub async fn refigure_unfigured(store: &Store) -> Result<u64> {
     let mut total = 0;
+    let sqlite = store.backend == super::Backend::Sqlite;
     loop {
         let mut tx = store.begin().await?;
+        if sqlite && total == 0 {
+            // The uses of one version lie all over the table: 64 MB of page cache for the
+            // pass (SQLite's default is 2 MB), given back when it ends.
+            sqlx::query("pragma cache_size = -65536")
+                .execute(&mut *tx)
+                .await?;
+        }
         let (figured, updated) = refigure_some(&mut tx, Refigure::Unfigured, &[]).await?;
+        let last = (figured as usize) < REFIGURE_BATCH || updated == 0;
+        if sqlite && last {
+            sqlx::query("pragma cache_size = -2000")
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         total += figured;
-        if (figured as usize) < REFIGURE_BATCH || updated == 0 {
+        if last {
             return Ok(total);
         }
     }

@@ -45,16 +45,7 @@ pub async fn due(store: &Store, now: &str, limit: i64) -> Result<Vec<(Version, i
     .fetch_all(&store.pool)
     .await?;
     rows.iter()
-        .map(|r| {
-            Ok((
-                (
-                    r.try_get("ecosystem")?,
-                    r.try_get("name")?,
-                    r.try_get("version")?,
-                ),
-                r.try_get("failures")?,
-            ))
-        })
+        .map(|r| Ok((version_of(r)?, r.try_get("failures")?)))
         .collect()
 }
 
@@ -263,11 +254,7 @@ pub async fn keep(
     .await?;
     let mut changed: Vec<Version> = Vec::new();
     for r in &links {
-        let (eco, name, version): (String, String, String) = (
-            r.try_get("ecosystem")?,
-            r.try_get("name")?,
-            r.try_get("version")?,
-        );
+        let (eco, name, version) = version_of(r)?;
         let (fixed, informational) = link_facts(Some(record), &eco, &name, &version);
         let had: (Option<String>, Option<String>) =
             (r.try_get("fixed")?, r.try_get("informational")?);
@@ -317,13 +304,7 @@ pub async fn advisories(
     for r in q.fetch_all(&mut *conn).await? {
         let id: String = r.try_get("vulnerability_id")?;
         let aliases: Option<String> = r.try_get("aliases")?;
-        out.entry((
-            r.try_get("ecosystem")?,
-            r.try_get("name")?,
-            r.try_get("version")?,
-        ))
-        .or_default()
-        .push(Advisory {
+        out.entry(version_of(&r)?).or_default().push(Advisory {
             url: format!("https://osv.dev/vulnerability/{id}"),
             summary: r.try_get("summary")?,
             severity: r
@@ -382,13 +363,14 @@ pub async fn in_use(store: &Store, ecosystem: &str) -> Result<Vec<Version>> {
     .bind(ecosystem)
     .fetch_all(&store.pool)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                r.try_get("ecosystem")?,
-                r.try_get("name")?,
-                r.try_get("version")?,
-            ))
-        })
-        .collect()
+    rows.iter().map(version_of).collect()
+}
+
+/// The (ecosystem, name, version) of a row.
+fn version_of(r: &sqlx::any::AnyRow) -> Result<Version> {
+    Ok((
+        r.try_get("ecosystem")?,
+        r.try_get("name")?,
+        r.try_get("version")?,
+    ))
 }
