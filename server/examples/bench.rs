@@ -1086,7 +1086,7 @@ async fn dependencies(client: &reqwest::Client, base: &str, db: &std::path::Path
     sqlx::query(
         "insert into osv_checks (ecosystem, name, version, attempted_at, next_at) \
          select distinct ecosystem, name, version, '', '' from lockfile_packages \
-         on conflict do nothing",
+         where true on conflict do nothing",
     )
     .execute(&pool)
     .await

@@ -552,17 +552,18 @@ fn merged(rows: &[sqlx::any::AnyRow], now: DateTime<Utc>) -> Result<Vec<(i64, De
     Ok(out)
 }
 
-/// Puts each dependency's advisories on it (one query for the scope: advisories are few).
-async fn attach(
-    conn: &mut AnyConnection,
-    scope: Scope,
-    deps: &mut [(i64, Dependency)],
-) -> Result<()> {
+/// Puts each dependency's advisories on it (by version, 300 to a query).
+async fn attach(conn: &mut AnyConnection, deps: &mut [(i64, Dependency)]) -> Result<()> {
     if deps.is_empty() {
         return Ok(());
     }
-    let (clause, id) = scope.clause("l.service_id");
-    let found = super::vulns::advisories(conn, &clause, id).await?;
+    let mut versions: Vec<super::vulns::Version> = deps
+        .iter()
+        .map(|(_, d)| (d.ecosystem.clone(), d.name.clone(), d.version.clone()))
+        .collect();
+    versions.sort();
+    versions.dedup();
+    let found = super::vulns::advisories(conn, &versions).await?;
     for (_, d) in deps.iter_mut() {
         let key = (d.ecosystem.clone(), d.name.clone(), d.version.clone());
         if let Some(list) = found.get(&key) {
@@ -704,7 +705,7 @@ pub async fn dependencies(store: &Store, slug: &str) -> Result<Dependencies> {
         Utc::now(),
     )
     .await?;
-    attach(&mut conn, Scope::Service(id), &mut all).await?;
+    attach(&mut conn, &mut all).await?;
     let items: Vec<Dependency> = all.into_iter().map(|(_, d)| d).collect();
     let mut summary = FreshnessSummary::default();
     for d in &items {
@@ -873,7 +874,7 @@ async fn facts_in(
         now,
     )
     .await?;
-    attach(conn, scope, &mut flagged).await?;
+    attach(conn, &mut flagged).await?;
     for (sid, d) in flagged {
         let Some(f) = out.get_mut(&sid) else {
             continue;
@@ -1066,8 +1067,8 @@ pub async fn freshness(store: &Store, team: Option<&str>) -> Result<Freshness> {
     };
     yanked.retain(|(sid, _)| names.contains_key(sid));
     worst.retain(|(sid, _)| names.contains_key(sid));
-    attach(&mut conn, scope, &mut yanked).await?;
-    attach(&mut conn, scope, &mut worst).await?;
+    attach(&mut conn, &mut yanked).await?;
+    attach(&mut conn, &mut worst).await?;
     worst.truncate(WORST);
     yanked.extend(worst);
     let slug = |id: &i64| names.get(id).map(|(s, _)| s.clone()).unwrap_or_default();
@@ -1105,7 +1106,7 @@ pub async fn export(store: &Store) -> Result<Vec<ServiceDependency>> {
     let mut conn = store.pool.acquire().await?;
     let names = services_in(&mut conn, Scope::All).await?;
     let mut all = uses(&mut conn, Scope::All, "1 = 1", BY_SERVICE, Utc::now()).await?;
-    attach(&mut conn, Scope::All, &mut all).await?;
+    attach(&mut conn, &mut all).await?;
     let mut out: Vec<ServiceDependency> = all
         .into_iter()
         .filter_map(|(id, dependency)| {

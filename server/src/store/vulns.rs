@@ -280,28 +280,36 @@ pub async fn keep(
     Ok(links.len() as u64)
 }
 
-/// The advisories of the versions in use by the services `clause` selects (on
-/// `l.service_id`, with `bind`), by version; withdrawn ones left out, the worst first.
+/// The advisories of these versions (in use), by version; withdrawn ones left out, the worst
+/// first.
 pub async fn advisories(
     conn: &mut AnyConnection,
-    clause: &str,
-    bind: Option<i64>,
+    versions: &[Version],
 ) -> Result<HashMap<Version, Vec<Advisory>>> {
-    let sql = format!(
-        "select pv.ecosystem, pv.name, pv.version, pv.vulnerability_id, pv.fixed, \
-         pv.informational, vr.summary, vr.severity, vr.score, vr.aliases \
-         from package_vulnerabilities pv \
+    let columns = "select pv.ecosystem, pv.name, pv.version, pv.vulnerability_id, pv.fixed, \
+         pv.informational, vr.summary, vr.severity, vr.score, vr.aliases";
+    let joined = "join package_vulnerabilities pv on pv.ecosystem = u.ecosystem \
+         and pv.name = u.name and pv.version = u.version \
          left join vulnerabilities vr on vr.id = pv.vulnerability_id \
-         where vr.withdrawn is null and exists (select 1 from lockfile_packages p \
-         join lockfiles l on l.id = p.lockfile_id where {clause} \
-         and p.ecosystem = pv.ecosystem and p.name = pv.name and p.version = pv.version)"
-    );
-    let mut q = sqlx::query(&sql);
-    if let Some(id) = bind {
-        q = q.bind(id);
+         where vr.withdrawn is null";
+    let mut rows = Vec::new();
+    for chunk in versions.chunks(300) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(${}, ${}, ${})", i * 3 + 1, i * 3 + 2, i * 3 + 3))
+            .collect();
+        let sql = format!(
+            "{columns} from (select column1 as ecosystem, column2 as name, \
+             column3 as version from (values {}) as v) u {joined}",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for (e, n, v) in chunk {
+            q = q.bind(e).bind(n).bind(v);
+        }
+        rows.extend(q.fetch_all(&mut *conn).await?);
     }
     let mut out: HashMap<Version, Vec<Advisory>> = HashMap::new();
-    for r in q.fetch_all(&mut *conn).await? {
+    for r in rows {
         let id: String = r.try_get("vulnerability_id")?;
         let aliases: Option<String> = r.try_get("aliases")?;
         out.entry(version_of(&r)?).or_default().push(Advisory {
