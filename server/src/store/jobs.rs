@@ -108,6 +108,8 @@ pub async fn finish(
 ) -> Result<()> {
     let at = now();
     let counts = serde_json::to_string(counts).unwrap_or_else(|_| "{}".into());
+    // One transaction: whoever sees the run finished may start the next one at once.
+    let mut tx = store.begin().await?;
     sqlx::query(
         "update job_runs set outcome = $1, counts = $2, error = $3, finished_at = $4, \
          heartbeat_at = $4 where id = $5",
@@ -117,13 +119,14 @@ pub async fn finish(
     .bind(error)
     .bind(&at)
     .bind(run_id)
-    .execute(&store.pool)
+    .execute(&mut *tx)
     .await?;
     sqlx::query("delete from job_locks where job = $1 and run_id = $2")
         .bind(job)
         .bind(run_id)
-        .execute(&store.pool)
+        .execute(&mut *tx)
         .await?;
+    tx.commit().await?;
     Ok(())
 }
 
