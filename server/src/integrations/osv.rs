@@ -50,6 +50,7 @@ fn describe(f: &Fault) -> String {
         Fault::Status(code) => format!("OSV answered {code}"),
         Fault::Garbage(e) => format!("OSV's answer could not be read: {e}"),
         Fault::TooLarge => "OSV's answer is over 32 MB".into(),
+        Fault::Limited(secs) => format!("OSV asked Steward to wait {secs} s (429)"),
     }
 }
 

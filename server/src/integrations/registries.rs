@@ -44,6 +44,8 @@ pub enum Fault {
     Status(u16),
     Garbage(String),
     TooLarge,
+    /// 429 (or 503 with Retry-After): the registry asked to be left alone this many seconds.
+    Limited(u64),
 }
 
 impl std::fmt::Display for Fault {
@@ -54,6 +56,10 @@ impl std::fmt::Display for Fault {
             Fault::Status(code) => write!(f, "the registry answered {code}"),
             Fault::Garbage(e) => write!(f, "the registry's answer could not be read: {e}"),
             Fault::TooLarge => write!(f, "the registry's answer is over 64 MB"),
+            Fault::Limited(secs) => write!(
+                f,
+                "the registry asked Steward to wait (429): left alone for {secs} s"
+            ),
         }
     }
 }
@@ -63,7 +69,14 @@ struct Pacer {
     slots: Semaphore,
     gap: Duration,
     next: Mutex<Instant>,
+    /// Until when the registry asked to be left alone (its last 429's Retry-After).
+    paused: std::sync::Mutex<Option<Instant>>,
 }
+
+/// The longest pause a Retry-After gets (a registry's hours-long answer is taken as this).
+const MAX_PAUSE: Duration = Duration::from_secs(3600);
+/// The pause of a 429 without a readable Retry-After.
+const DEFAULT_PAUSE: Duration = Duration::from_secs(60);
 
 impl Pacer {
     fn new(concurrency: usize, rps: f64) -> Pacer {
@@ -71,7 +84,27 @@ impl Pacer {
             slots: Semaphore::new(concurrency),
             gap: Duration::from_secs_f64(1.0 / rps),
             next: Mutex::new(Instant::now()),
+            paused: std::sync::Mutex::new(None),
         }
+    }
+
+    /// Seconds the registry still asked to be left alone, if any.
+    fn paused_for(&self) -> Option<u64> {
+        let until = (*self
+            .paused
+            .lock()
+            .expect("the pause lock is never poisoned"))?;
+        let left = until.checked_duration_since(Instant::now())?;
+        Some(left.as_secs().max(1))
+    }
+
+    fn pause(&self, d: Duration) {
+        let until = Instant::now() + d.min(MAX_PAUSE);
+        let mut paused = self
+            .paused
+            .lock()
+            .expect("the pause lock is never poisoned");
+        *paused = Some(paused.map_or(until, |p| p.max(until)));
     }
 
     async fn wait(&self) -> tokio::sync::SemaphorePermit<'_> {
@@ -183,7 +216,15 @@ impl Registries {
         url: url::Url,
         etag: Option<&str>,
     ) -> Result<(StatusCode, Option<String>, Vec<u8>), Fault> {
-        let _permit = self.pacers[index(ecosystem)].wait().await;
+        let pacer = &self.pacers[index(ecosystem)];
+        if let Some(secs) = pacer.paused_for() {
+            return Err(Fault::Limited(secs));
+        }
+        let _permit = pacer.wait().await;
+        // Asked to wait while this one waited its turn: it waits too.
+        if let Some(secs) = pacer.paused_for() {
+            return Err(Fault::Limited(secs));
+        }
         let mut request = self.http.get(url).header(
             reqwest::header::ACCEPT,
             "application/json, text/plain;q=0.9",
@@ -193,6 +234,24 @@ impl Registries {
         }
         let mut response = request.send().await.map_err(transport)?;
         let status = response.status();
+        // Some(None): a Retry-After that reads as neither seconds nor a date.
+        let wait = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .map(retry_after);
+        if status == StatusCode::TOO_MANY_REQUESTS
+            || (status == StatusCode::SERVICE_UNAVAILABLE && wait.is_some())
+        {
+            let d = wait.flatten().unwrap_or(DEFAULT_PAUSE).min(MAX_PAUSE);
+            pacer.pause(d);
+            tracing::info!(
+                ecosystem = ecosystem.name(),
+                secs = d.as_secs(),
+                "registry asked to wait"
+            );
+            return Err(Fault::Limited(d.as_secs().max(1)));
+        }
         let tag = response
             .headers()
             .get(ETAG)
@@ -261,6 +320,15 @@ impl Registries {
             s => Err(Fault::Status(s.as_u16())),
         }
     }
+}
+
+/// A Retry-After value: seconds, or an HTTP date; `None` when it reads as neither.
+fn retry_after(v: &str) -> Option<Duration> {
+    if let Ok(secs) = v.trim().parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = DateTime::parse_from_rfc2822(v.trim()).ok()?;
+    (at.with_timezone(&Utc) - Utc::now()).to_std().ok()
 }
 
 /// Backoff after `failures` faults in a row: 10 minutes, doubling, at most the TTL.
@@ -333,6 +401,13 @@ pub async fn sync(
             Ok(Answer::Missing) => {
                 store::registry::missing(store, &d, &at, &later(now, ttl)).await?;
                 "missing"
+            }
+            Err(Fault::Limited(secs)) => {
+                // Not the package's fault: due again once the registry's pause is over.
+                let next = later(now, Duration::from_secs(secs).min(ttl));
+                let fault = Fault::Limited(secs).to_string();
+                store::registry::limited(store, &d, &fault, &at, &next).await?;
+                "limited"
             }
             Err(fault) => {
                 tracing::info!(ecosystem = d.ecosystem.name(), package = %d.name, %fault, "registry lookup failed");

@@ -197,6 +197,23 @@ pub async fn failed(store: &Store, d: &Due, error: &str, now: &str, next_at: &st
     Ok(())
 }
 
+/// The registry asked to be left alone: the package says so, and is due again after the
+/// pause, its count of faults unchanged.
+pub async fn limited(store: &Store, d: &Due, error: &str, now: &str, next_at: &str) -> Result<()> {
+    sqlx::query(
+        "update registry_packages set checked_at = $3, error = $4, next_at = $5 \
+         where ecosystem = $1 and name = $2",
+    )
+    .bind(d.ecosystem.name())
+    .bind(&d.name)
+    .bind(now)
+    .bind(error)
+    .bind(next_at)
+    .execute(&store.pool)
+    .await?;
+    Ok(())
+}
+
 /// Go versions whose date is wanted and not known: the ones in use, and each latest.
 pub async fn go_undated(store: &Store, limit: i64) -> Result<Vec<(String, String)>> {
     let rows = sqlx::query(

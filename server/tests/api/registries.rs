@@ -217,6 +217,7 @@ crate::both_db!(
     a_failing_registry_keeps_the_last_good_figures,
     the_decay_rules_turn_the_figures_into_findings,
     figures_are_kept_per_use_and_follow_each_answer,
+    a_registry_that_asks_to_wait_is_left_alone,
 );
 
 async fn figures_come_from_the_registries_and_match_hand_computed_values(db: Db) {
@@ -624,4 +625,47 @@ async fn figures_are_kept_per_use_and_follow_each_answer(db: Db) {
     assert_eq!(again["summary"], d["summary"]);
     assert!((years(item(&again, "lodash")) - 1.5949).abs() < 0.0001);
     assert_eq!(item(&again, "requests")["yanked"], true);
+}
+
+async fn a_registry_that_asks_to_wait_is_left_alone(db: Db) {
+    let registries = fake_registries().await;
+    // One request at a time, so that the order is known.
+    let Some(app) = app_and(db, &registries, |s| s.registries.concurrency = 1).await else {
+        return;
+    };
+    registries.fail(
+        "GET",
+        "/npm/",
+        Fault::Status(
+            429,
+            vec![("retry-after", "3600".into())],
+            "Too Many Requests",
+        ),
+        1,
+    );
+    let counts = sync(&app).await;
+    // npm's three packages: one asked, answered 429; the other two not asked at all.
+    assert_eq!(
+        registries.count("GET", "/npm/"),
+        1,
+        "left alone after its 429"
+    );
+    assert_eq!(counts["limited"], 3, "{counts}");
+    assert!(counts.get("failed").is_none(), "{counts}");
+    // The other registries are asked as usual.
+    assert_eq!(registries.count("GET", "/crates/"), 1);
+    assert_eq!(registries.count("GET", "/pypi/"), 1);
+    let d = deps(&app).await;
+    let lodash = item(&d, "lodash");
+    assert!(
+        lodash["registryError"]
+            .as_str()
+            .is_some_and(|e| e.contains("asked Steward to wait")),
+        "{lodash}"
+    );
+    assert_eq!(item(&d, "serde")["state"], "outdated");
+    // Within the pause, a new run still leaves npm alone.
+    expire(&app).await;
+    sync(&app).await;
+    assert_eq!(registries.count("GET", "/npm/"), 1);
 }
