@@ -406,13 +406,13 @@ pub async fn sync(
                 // Not the package's fault: due again once the registry's pause is over.
                 let next = later(now, Duration::from_secs(secs).min(ttl));
                 let fault = Fault::Limited(secs).to_string();
-                store::registry::limited(store, &d, &fault, &at, &next).await?;
+                store::registry::failed(store, &d, &fault, &at, &next, false).await?;
                 "limited"
             }
             Err(fault) => {
                 tracing::info!(ecosystem = d.ecosystem.name(), package = %d.name, %fault, "registry lookup failed");
                 let next = later(now, backoff(d.failures, ttl));
-                store::registry::failed(store, &d, &fault.to_string(), &at, &next).await?;
+                store::registry::failed(store, &d, &fault.to_string(), &at, &next, true).await?;
                 "failed"
             }
         };

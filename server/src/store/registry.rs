@@ -181,34 +181,26 @@ pub async fn missing(store: &Store, d: &Due, now: &str, next_at: &str) -> Result
     Ok(())
 }
 
-/// A fault: recorded, nothing else changes.
-pub async fn failed(store: &Store, d: &Due, error: &str, now: &str, next_at: &str) -> Result<()> {
+/// A fault: recorded, nothing else changes. `counted`: a fault of the package's lookup
+/// (it backs off further each time), not a registry's request to wait.
+pub async fn failed(
+    store: &Store,
+    d: &Due,
+    error: &str,
+    now: &str,
+    next_at: &str,
+    counted: bool,
+) -> Result<()> {
     sqlx::query(
-        "update registry_packages set checked_at = $3, error = $4, failures = failures + 1, \
-         next_at = $5 where ecosystem = $1 and name = $2",
+        "update registry_packages set checked_at = $3, error = $4, \
+         failures = failures + $6, next_at = $5 where ecosystem = $1 and name = $2",
     )
     .bind(d.ecosystem.name())
     .bind(&d.name)
     .bind(now)
     .bind(error)
     .bind(next_at)
-    .execute(&store.pool)
-    .await?;
-    Ok(())
-}
-
-/// The registry asked to be left alone: the package says so, and is due again after the
-/// pause, its count of faults unchanged.
-pub async fn limited(store: &Store, d: &Due, error: &str, now: &str, next_at: &str) -> Result<()> {
-    sqlx::query(
-        "update registry_packages set checked_at = $3, error = $4, next_at = $5 \
-         where ecosystem = $1 and name = $2",
-    )
-    .bind(d.ecosystem.name())
-    .bind(&d.name)
-    .bind(now)
-    .bind(error)
-    .bind(next_at)
+    .bind(i64::from(counted))
     .execute(&store.pool)
     .await?;
     Ok(())
