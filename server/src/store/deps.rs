@@ -832,6 +832,7 @@ async fn facts_in(
                 synced_days: RunbookFacts::age_days(synced_at, now),
                 packages: s.packages,
                 pending: 0,
+                osv_unchecked: 0,
                 libyear_direct_centi: 0,
                 breaking: Vec::new(),
                 yanked: Vec::new(),
@@ -842,13 +843,20 @@ async fn facts_in(
         );
     }
     let (clause, id) = scope.clause("l.service_id");
-    // Versions whose package the registry has not answered for yet, each counted once.
+    // Versions whose package the registry has not answered for yet, and versions OSV has
+    // not answered for (nor an archive matched), each counted once.
     let sql = format!(
-        "select u.service_id, count(*) as pending from (select distinct l.service_id, \
-         p.ecosystem, p.name, p.version from lockfile_packages p \
-         join lockfiles l on l.id = p.lockfile_id \
+        "select u.service_id, cast(sum(u.pending) as bigint) as pending, \
+         cast(sum(u.unchecked) as bigint) as unchecked from (select distinct l.service_id, \
+         p.ecosystem, p.name, p.version, \
+         case when rp.fetched_at is null then 1 else 0 end as pending, \
+         case when c.checked_at is null then 1 else 0 end as unchecked \
+         from lockfile_packages p join lockfiles l on l.id = p.lockfile_id \
          left join registry_packages rp on rp.ecosystem = p.ecosystem and rp.name = p.name \
-         where {clause} and rp.fetched_at is null) u group by u.service_id"
+         left join osv_checks c on c.ecosystem = p.ecosystem and c.name = p.name \
+         and c.version = p.version \
+         where {clause} and (rp.fetched_at is null or c.checked_at is null)) u \
+         group by u.service_id"
     );
     let mut q = sqlx::query(&sql);
     if let Some(id) = id {
@@ -857,6 +865,7 @@ async fn facts_in(
     for r in q.fetch_all(&mut *conn).await? {
         if let Some(f) = out.get_mut(&r.try_get::<i64, _>("service_id")?) {
             f.pending = r.try_get("pending")?;
+            f.osv_unchecked = r.try_get("unchecked")?;
         }
     }
     for (sid, d) in uses(conn, scope, "p.yanked = 1", BY_SERVICE, now).await? {

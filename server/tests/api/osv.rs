@@ -340,6 +340,11 @@ async fn an_osv_archive_stands_in_for_the_api(db: Db) {
     };
     sync(&app).await;
     assert_eq!(fakes.count("POST", "/osv/"), 0);
+    // Nothing checked against OSV yet: unknown, never a pass.
+    assert_eq!(run_job(&app, "checks").await["outcome"], "succeeded");
+    let unknown = findings(&app, "ledger", "deps.vulnerable").await;
+    assert_eq!(unknown.len(), 1, "{unknown:?}");
+    assert_eq!(unknown[0]["result"], "unknown");
 
     // Garbage is refused and changes nothing.
     let r = load(&app, b"PK\x03\x04 not really a zip".to_vec()).await;

@@ -45,6 +45,7 @@ fn service(slug: &str) -> ServiceFacts {
             synced_days: 1,
             packages: 240,
             pending: 0,
+            osv_unchecked: 0,
             libyear_direct_centi: 180,
             breaking: Vec::new(),
             yanked: Vec::new(),

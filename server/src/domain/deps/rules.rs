@@ -28,6 +28,8 @@ pub struct DepsFacts {
     pub packages: i64,
     /// Packages not looked up in their registries yet.
     pub pending: i64,
+    /// Versions OSV has not answered for yet (nor an OSV archive matched).
+    pub osv_unchecked: i64,
     /// Libyear drift of the direct dependencies, in hundredths of a year.
     pub libyear_direct_centi: i64,
     pub breaking: Vec<BehindFacts>,
@@ -243,9 +245,26 @@ fn abandoned(ctx: &Ctx<'_>, s: &ServiceFacts) -> Vec<Outcome> {
         .collect()
 }
 
+/// The facts, or why an advisory rule cannot judge: no lockfiles (not concerned), no version
+/// checked against OSV yet (unknown, never a pass).
+fn checked(s: &ServiceFacts) -> Result<&DepsFacts, Vec<Outcome>> {
+    match &s.deps {
+        None => Err(vec![Outcome::NotApplicable]),
+        Some(d) if d.packages > 0 && d.osv_unchecked >= d.packages => Err(vec![Outcome::Unknown {
+            subject: WHOLE.into(),
+            message: "no version of the service has been checked against OSV yet (nor \
+                          an OSV archive loaded)"
+                .into(),
+            age_secs: None,
+        }]),
+        Some(d) => Ok(d),
+    }
+}
+
 fn vulnerable(_: &Ctx<'_>, s: &ServiceFacts) -> Vec<Outcome> {
-    let Some(d) = &s.deps else {
-        return vec![Outcome::NotApplicable];
+    let d = match checked(s) {
+        Ok(d) => d,
+        Err(o) => return o,
     };
     d.vulnerable
         .iter()
@@ -304,8 +323,9 @@ fn newest(subject: &str, a: &str, b: &str) -> std::cmp::Ordering {
 }
 
 fn unmaintained(_: &Ctx<'_>, s: &ServiceFacts) -> Vec<Outcome> {
-    let Some(d) = &s.deps else {
-        return vec![Outcome::NotApplicable];
+    let d = match checked(s) {
+        Ok(d) => d,
+        Err(o) => return o,
     };
     d.unmaintained
         .iter()
@@ -360,6 +380,7 @@ mod tests {
             synced_days: 3,
             packages: 120,
             pending: 0,
+            osv_unchecked: 0,
             libyear_direct_centi: 1250,
             breaking: vec![BehindFacts {
                 subject: "npm:@types/node".into(),
@@ -416,6 +437,25 @@ mod tests {
             run("deps.libyear", 1, Some(pending))[..],
             [Outcome::Unknown { .. }]
         ));
+    }
+
+    #[test]
+    fn advisories_unchecked_are_unknown() {
+        let unchecked = DepsFacts {
+            osv_unchecked: 120,
+            ..facts()
+        };
+        for rule in ["deps.vulnerable", "deps.unmaintained"] {
+            assert!(
+                matches!(
+                    run(rule, 1, Some(unchecked.clone()))[..],
+                    [Outcome::Unknown { .. }]
+                ),
+                "{rule}"
+            );
+            assert!(run(rule, 1, Some(facts())).is_empty(), "{rule}");
+            assert_eq!(run(rule, 1, None), vec![Outcome::NotApplicable]);
+        }
     }
 
     #[test]

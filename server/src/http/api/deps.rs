@@ -133,7 +133,8 @@ async fn export_json(State(store): State<Store>) -> Result<impl IntoResponse> {
 /// OSV record, is refused and changes nothing.
 #[utoipa::path(post, path = "/osv/archives", tag = "dependencies",
     request_body(content = Vec<u8>, content_type = "application/zip"),
-    responses((status = 200, body = OsvArchiveLoad), (status = 401, body = ErrorBody),
+    responses((status = 200, body = OsvArchiveLoad), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 413, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 async fn load_archive(
